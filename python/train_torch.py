@@ -68,6 +68,8 @@ def parse(argv=None):
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--finish-now", action="store_true", help="skip training, recalibrate + eval")
+    ap.add_argument("--finish-at-deadline", action="store_true",
+                    help="also recalibrate + final eval when --max-minutes stops the plan early")
     return ap.parse_args(argv)
 
 
@@ -304,7 +306,8 @@ def main(argv=None):
     st["wall_s"] = time.time() - wall0
     if stop_reason:
         log(f"stop: {stop_reason} at step {st['step']} (train_s {st['train_s']:.1f})")
-    done = a.finish_now or stop_reason == "plan done"
+    done = a.finish_now or stop_reason == "plan done" or (
+        a.finish_at_deadline and stop_reason == "time budget")
     if done and not st["finished"]:
         checkpoint()  # pre-recalibration state
         t = time.time()
@@ -330,23 +333,26 @@ def main(argv=None):
 
 
 def pick_speed(path: str, a) -> dict:
-    """From bench_torch.py JSON lines: the fastest training variant (images/s), preferring the
-    smaller batch unless a larger one is >= 30% faster."""
+    """From bench_torch.py JSON lines: per batch, plain fp32 (TF32) unless a variant (bf16
+    autocast, channels_last) trains >= 8% faster; then the smallest batch unless a larger one
+    is >= 30% faster."""
     rows = []
     with open(path) as f:
         for line in f:
             line = line.strip()
             if line.startswith("{"):
                 r = json.loads(line)
-                if "train_img_s" in r:
+                if "train_img_s" in r and "error" not in r:
                     rows.append(r)
     if not rows:
         return {}
     best = {}
-    for r in rows:
-        b = r["batch"]
-        if b not in best or r["train_img_s"] > best[b]["train_img_s"]:
-            best[b] = r
+    for b in sorted({r["batch"] for r in rows}):
+        rs = [r for r in rows if r["batch"] == b]
+        base = [r for r in rs if r["amp"] == "none" and not r["channels_last"]]
+        pick = max(base or rs, key=lambda r: r["train_img_s"])
+        faster = [r for r in rs if r["train_img_s"] >= 1.08 * pick["train_img_s"]]
+        best[b] = max(faster, key=lambda r: r["train_img_s"]) if faster else pick
     bs = sorted(best)
     pick = best[bs[0]]
     for b in bs[1:]:
