@@ -25,6 +25,10 @@ bench)
   python3 -c 'import torch; print(torch.__version__, torch.cuda.is_available())'
   python3 python/bench_torch.py --device "$DEVICE" $MODEL_ARGS $BENCH_ARGS | tee "$WORK/bench.jsonl"
   cp "$WORK/bench.jsonl" "$OUT/"
+  # smoke test of the trainer's device paths (bf16, channels_last, finish) on part 1 only
+  python3 python/train_torch.py --data "$WORK/faces" --cache "$WORK/cache_smoke" --out "$WORK/smoke" \
+    --device "$DEVICE" $MODEL_ARGS --amp bf16 --channels-last --plan-minutes 0.2 --max-minutes 0.5 \
+    --recal-batches 5 --eval-train-images 256 $EXTRA 2>&1 | tail -5
   ;;
 train1)
   tar xf .gpu/part2.tar -C "$WORK/faces" || exit 1
