@@ -1,14 +1,18 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! Real NVP (Dinh, Sohl-Dickstein & Bengio, ICLR 2017) on burn.
+//!
+//! One model tree serves the native trainer and CLI, the tests and the WebGPU page.
+//! `docs/ARCHITECTURE.md` is the exact contract the model follows.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub mod device;
+pub mod image;
+pub mod model;
+pub mod rng;
+pub mod weights;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+#[cfg(not(target_family = "wasm"))]
+pub mod train;
+
+#[cfg(target_family = "wasm")]
+pub mod web;
+
+pub use model::{RealNvp, RealNvpConfig};

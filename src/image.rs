@@ -1,0 +1,273 @@
+//! Image file -> model input, shared by the trainer, the CLI and the page so that all three
+//! see identical pixels: decode with size limits, centred square crop, box (area) resize.
+
+use std::io::Cursor;
+
+use burn::tensor::{Device, Tensor, TensorData};
+use image::{ImageReader, Limits, RgbImage};
+
+/// Larger files are refused before decoding.
+pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+/// Larger images (by their header) are refused before decoding.
+pub const MAX_SIDE: u32 = 12_000;
+pub const MAX_PIXELS: u64 = 60_000_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file is {0} bytes; the limit is {MAX_FILE_BYTES} bytes")]
+    FileTooLarge(usize),
+    #[error("not an image this program reads (JPEG or PNG)")]
+    UnknownFormat,
+    #[error("the image header claims {0}x{1} pixels; the limit is {MAX_SIDE} per side and {MAX_PIXELS} in all")]
+    DimensionsTooLarge(u32, u32),
+    #[error("the image could not be decoded: {0}")]
+    Decode(String),
+    #[error("the crop box {x},{y} size {side} does not fit in the {width}x{height} image")]
+    BadCrop { x: u32, y: u32, side: u32, width: u32, height: u32 },
+}
+
+/// Decodes an image file held in memory, refusing oversized files before decoding.
+pub fn decode(bytes: &[u8]) -> Result<RgbImage, ImageError> {
+    if bytes.is_empty() {
+        return Err(ImageError::Empty);
+    }
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(ImageError::FileTooLarge(bytes.len()));
+    }
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| ImageError::Decode(e.to_string()))?;
+    if reader.format().is_none() {
+        return Err(ImageError::UnknownFormat);
+    }
+    let (width, height) = reader.into_dimensions().map_err(|e| ImageError::Decode(e.to_string()))?;
+    if width > MAX_SIDE || height > MAX_SIDE || width as u64 * height as u64 > MAX_PIXELS {
+        return Err(ImageError::DimensionsTooLarge(width, height));
+    }
+    if width == 0 || height == 0 {
+        return Err(ImageError::Decode("the image has no pixels".into()));
+    }
+    let mut reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| ImageError::Decode(e.to_string()))?;
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_PIXELS * 4 + (1 << 20));
+    reader.limits(limits);
+    let image = reader.decode().map_err(|e| ImageError::Decode(e.to_string()))?;
+    Ok(image.to_rgb8())
+}
+
+/// The centred square `(x, y, side)` of a `width x height` image.
+pub fn centre_square(width: u32, height: u32) -> (u32, u32, u32) {
+    let side = width.min(height);
+    ((width - side) / 2, (height - side) / 2, side)
+}
+
+/// Crops the square at `(x, y)` of side `side` and box-resizes it to `size x size`.
+/// Returns RGB bytes, row-major (HWC).
+pub fn crop_resize(image: &RgbImage, x: u32, y: u32, side: u32, size: usize) -> Result<Vec<u8>, ImageError> {
+    let (width, height) = image.dimensions();
+    if side == 0 || x as u64 + side as u64 > width as u64 || y as u64 + side as u64 > height as u64 {
+        return Err(ImageError::BadCrop { x, y, side, width, height });
+    }
+    let raw = image.as_raw();
+    let row = width as usize * 3;
+    let side = side as usize;
+    // Horizontal pass: side rows x size columns, then vertical: size x size.
+    let weights = box_weights(side, size);
+    let mut horizontal = vec![0f32; side * size * 3];
+    for r in 0..side {
+        let src = &raw[(y as usize + r) * row + x as usize * 3..];
+        for (j, taps) in weights.iter().enumerate() {
+            let mut acc = [0f32; 3];
+            for &(k, w) in taps {
+                for ch in 0..3 {
+                    acc[ch] += w * src[k * 3 + ch] as f32;
+                }
+            }
+            horizontal[(r * size + j) * 3..(r * size + j) * 3 + 3].copy_from_slice(&acc);
+        }
+    }
+    let mut out = vec![0u8; size * size * 3];
+    for (i, taps) in weights.iter().enumerate() {
+        for j in 0..size {
+            for ch in 0..3 {
+                let v: f32 = taps.iter().map(|&(k, w)| w * horizontal[(k * size + j) * 3 + ch]).sum();
+                out[(i * size + j) * 3 + ch] = v.round().clamp(0.0, 255.0) as u8;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// For each output index, the source indices it covers and their overlap weights (sum 1).
+fn box_weights(src: usize, dst: usize) -> Vec<Vec<(usize, f32)>> {
+    let scale = src as f64 / dst as f64;
+    (0..dst)
+        .map(|i| {
+            let (lo, hi) = (i as f64 * scale, (i + 1) as f64 * scale);
+            let mut taps = Vec::new();
+            let mut k = lo.floor() as usize;
+            while (k as f64) < hi && k < src {
+                let overlap = (hi.min(k as f64 + 1.0) - lo.max(k as f64)).max(0.0);
+                if overlap > 0.0 {
+                    taps.push((k, (overlap / scale) as f32));
+                }
+                k += 1;
+            }
+            taps
+        })
+        .collect()
+}
+
+/// File bytes -> `size x size` RGB bytes with the centred square crop.
+pub fn model_input(bytes: &[u8], size: usize) -> Result<Vec<u8>, ImageError> {
+    let image = decode(bytes)?;
+    let (x, y, side) = centre_square(image.width(), image.height());
+    crop_resize(&image, x, y, side, size)
+}
+
+/// HWC RGB byte images (all `size x size`) -> an NCHW float tensor of pixel values 0..255.
+pub fn to_tensor(images: &[Vec<u8>], size: usize, device: &Device) -> Tensor<4> {
+    let plane = size * size;
+    let mut values = vec![0f32; images.len() * 3 * plane];
+    for (n, img) in images.iter().enumerate() {
+        assert_eq!(img.len(), plane * 3, "every image must be {size}x{size} RGB");
+        for p in 0..plane {
+            for ch in 0..3 {
+                values[(n * 3 + ch) * plane + p] = img[p * 3 + ch] as f32;
+            }
+        }
+    }
+    Tensor::from_data(TensorData::new(values, [images.len(), 3, size, size]), device)
+}
+
+/// NCHW pixel values (read back from a tensor) -> HWC RGB byte images.
+pub fn from_values(values: &[f32], count: usize, size: usize) -> Vec<Vec<u8>> {
+    let plane = size * size;
+    (0..count)
+        .map(|n| {
+            let mut img = vec![0u8; plane * 3];
+            for p in 0..plane {
+                for ch in 0..3 {
+                    img[p * 3 + ch] = values[(n * 3 + ch) * plane + p].round().clamp(0.0, 255.0) as u8;
+                }
+            }
+            img
+        })
+        .collect()
+}
+
+/// Tiles HWC RGB images into one grid image with `pad` pixels of gap.
+pub fn grid(images: &[Vec<u8>], size: usize, cols: usize, pad: usize) -> RgbImage {
+    let cols = cols.max(1);
+    let rows = images.len().div_ceil(cols);
+    let w = cols * size + (cols + 1) * pad;
+    let h = rows * size + (rows + 1) * pad;
+    let mut out = RgbImage::from_pixel(w as u32, h as u32, image::Rgb([255, 255, 255]));
+    for (n, img) in images.iter().enumerate() {
+        let (r, c) = (n / cols, n % cols);
+        let (ox, oy) = (pad + c * (size + pad), pad + r * (size + pad));
+        for y in 0..size {
+            for x in 0..size {
+                let p = (y * size + x) * 3;
+                out.put_pixel((ox + x) as u32, (oy + y) as u32, image::Rgb([img[p], img[p + 1], img[p + 2]]));
+            }
+        }
+    }
+    out
+}
+
+/// PNG bytes of an RGB image (used for the "PNG bits/dim" context figure too).
+pub fn png_bytes(image: &RgbImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    let encoder = image::codecs::png::PngEncoder::new_with_quality(
+        &mut out,
+        image::codecs::png::CompressionType::Best,
+        image::codecs::png::FilterType::Adaptive,
+    );
+    image::ImageEncoder::write_image(encoder, image.as_raw(), image.width(), image.height(), image::ExtendedColorType::Rgb8)
+        .expect("encoding an in-memory RGB image to PNG cannot fail");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn box_resize_averages_exactly() {
+        // 4x4 -> 2x2: each output is the mean of a 2x2 block.
+        let mut img = RgbImage::new(4, 4);
+        for y in 0..4 {
+            for x in 0..4 {
+                let v = (y * 4 + x) as u8 * 10;
+                img.put_pixel(x, y, image::Rgb([v, v, 255 - v]));
+            }
+        }
+        let out = crop_resize(&img, 0, 0, 4, 2).unwrap();
+        // top-left block: 0,10,40,50 -> 25
+        assert_eq!(out[0], 25);
+        assert_eq!(out[2], 230);
+        // bottom-right block: 100,110,140,150 -> 125
+        assert_eq!(out[3 * 3], 125);
+    }
+
+    #[test]
+    fn fractional_box_weights_sum_to_one() {
+        for (src, dst) in [(200, 64), (150, 64), (64, 64), (7, 3)] {
+            for taps in box_weights(src, dst) {
+                let s: f32 = taps.iter().map(|t| t.1).sum();
+                assert!((s - 1.0).abs() < 1e-5, "{src}->{dst}: {s}");
+            }
+        }
+    }
+
+    #[test]
+    fn centre_square_of_wide_image() {
+        assert_eq!(centre_square(300, 200), (50, 0, 200));
+        assert_eq!(centre_square(201, 300), (0, 49, 201));
+    }
+
+    #[test]
+    fn rejects_garbage_and_empty() {
+        assert!(matches!(decode(b""), Err(ImageError::Empty)));
+        assert!(matches!(decode(b"hello, this is text"), Err(ImageError::UnknownFormat)));
+    }
+
+    #[test]
+    fn rejects_huge_header_before_decoding() {
+        // A valid PNG header claiming 30000x30000 pixels, no data.
+        let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R'];
+        png.extend_from_slice(&30000u32.to_be_bytes());
+        png.extend_from_slice(&30000u32.to_be_bytes());
+        png.extend_from_slice(&[8, 2, 0, 0, 0]);
+        let crc = crc32(&png[12..]);
+        png.extend_from_slice(&crc.to_be_bytes());
+        assert!(matches!(decode(&png), Err(ImageError::DimensionsTooLarge(30000, 30000))));
+    }
+
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &b in data {
+            crc ^= b as u32;
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+
+    #[test]
+    fn truncated_jpeg_is_an_error_not_a_panic() {
+        let img = RgbImage::from_pixel(16, 16, image::Rgb([10, 200, 30]));
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new(&mut jpeg).encode_image(&img).unwrap();
+        let cut = &jpeg[..jpeg.len() / 3];
+        assert!(decode(cut).is_err());
+    }
+}

@@ -1,0 +1,239 @@
+//! The Real NVP model: preprocessing, multi-scale couplings and the Gaussian prior.
+//! `docs/ARCHITECTURE.md` is the exact specification.
+
+pub mod batch_norm;
+pub mod coupling;
+pub mod interpolate;
+pub mod mask;
+pub mod multiscale;
+pub mod preprocess;
+pub mod resnet;
+pub mod squeeze;
+pub mod wn_conv;
+
+use burn::config::Config;
+use burn::module::Module;
+use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::rng::SeededRng;
+use multiscale::{Scale, ScaleSpec};
+use preprocess::{bits_per_dim, standard_normal_log_prob, to_logit, to_pixels};
+
+#[derive(Config, Debug, PartialEq)]
+pub struct RealNvpConfig {
+    /// Height and width of the (square) model input.
+    #[config(default = 64)]
+    pub image_size: usize,
+    #[config(default = 3)]
+    pub channels: usize,
+    /// Scale blocks, the last one included.
+    #[config(default = 4)]
+    pub num_scales: usize,
+    /// Feature maps of every s/t ResNet.
+    #[config(default = 64)]
+    pub width: usize,
+    /// Residual blocks per s/t ResNet.
+    #[config(default = 4)]
+    pub blocks: usize,
+    #[config(default = 0.05)]
+    pub logit_alpha: f64,
+    #[config(default = 1e-4)]
+    pub bn_eps: f64,
+    #[config(default = 0.05)]
+    pub bn_momentum: f64,
+}
+
+impl RealNvpConfig {
+    /// Checks what `init` relies on; a config read from a file goes through here first.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.num_scales == 0 || self.num_scales > 8 {
+            return Err(format!("num_scales must be in 1..=8, got {}", self.num_scales));
+        }
+        let factor = 1usize << (self.num_scales - 1);
+        if self.image_size == 0 || self.image_size % factor != 0 || self.image_size > 1024 {
+            return Err(format!(
+                "image_size {} must be a positive multiple of 2^(num_scales-1) = {factor}, at most 1024",
+                self.image_size
+            ));
+        }
+        if self.channels == 0 || self.channels > 16 {
+            return Err(format!("channels must be in 1..=16, got {}", self.channels));
+        }
+        if self.width == 0 || self.width > 1024 || self.blocks > 64 {
+            return Err(format!("width {} / blocks {} out of range", self.width, self.blocks));
+        }
+        if !(self.logit_alpha > 0.0 && self.logit_alpha < 0.5) {
+            return Err(format!("logit_alpha must be in (0, 0.5), got {}", self.logit_alpha));
+        }
+        if !(self.bn_eps > 0.0 && self.bn_eps.is_finite()) || !(0.0..=1.0).contains(&self.bn_momentum) {
+            return Err("bn_eps must be positive and bn_momentum in [0, 1]".into());
+        }
+        Ok(())
+    }
+
+    /// Sub-pixels per image, `D = C*H*W`.
+    pub fn dims(&self) -> usize {
+        self.channels * self.image_size * self.image_size
+    }
+
+    /// Shapes `[C, H, W]` of the latent of every scale, in order.
+    pub fn latent_shapes(&self) -> Vec<[usize; 3]> {
+        let (mut c, mut s) = (self.channels, self.image_size);
+        let mut shapes = Vec::with_capacity(self.num_scales);
+        for i in 0..self.num_scales {
+            if i + 1 == self.num_scales {
+                shapes.push([c, s, s]);
+            } else {
+                c *= 2;
+                s /= 2;
+                shapes.push([c, s, s]);
+            }
+        }
+        shapes
+    }
+
+    /// A model with weights drawn from `seed`; couplings start as the identity.
+    pub fn init_seeded(&self, seed: u64, device: &Device) -> RealNvp {
+        if let Err(e) = self.validate() {
+            panic!("invalid RealNvpConfig: {e}");
+        }
+        let mut rng = SeededRng::new(seed);
+        let mut channels = self.channels;
+        let scales = (0..self.num_scales)
+            .map(|i| {
+                let spec = ScaleSpec {
+                    channels,
+                    last: i + 1 == self.num_scales,
+                    width: self.width,
+                    blocks: self.blocks,
+                    bn_eps: self.bn_eps,
+                    bn_momentum: self.bn_momentum,
+                };
+                channels *= 2;
+                Scale::new(spec, &mut rng, device)
+            })
+            .collect();
+        RealNvp { scales, config: self.clone() }
+    }
+
+    /// # Panics
+    /// If the config is invalid (see [`Self::validate`]).
+    pub fn init(&self, device: &Device) -> RealNvp {
+        self.init_seeded(0, device)
+    }
+}
+
+#[derive(Module, Debug)]
+pub struct RealNvp {
+    pub scales: Vec<Scale>,
+    #[module(skip)]
+    pub config: RealNvpConfig,
+}
+
+/// The result of the forward pass in logit space.
+pub struct FlowOutput {
+    /// One latent per scale, shapes as in [`RealNvpConfig::latent_shapes`].
+    pub latents: Vec<Tensor<4>>,
+    /// log|det| of each scale's steps, per image.
+    pub logdets: Vec<Tensor<1>>,
+}
+
+/// Per-image likelihood of 8-bit images.
+pub struct Likelihood {
+    pub bits_per_dim: Tensor<1>,
+    /// Contribution of each scale; sums to `bits_per_dim` (see ARCHITECTURE.md section 9).
+    pub per_scale_bits_per_dim: Vec<Tensor<1>>,
+}
+
+impl RealNvp {
+    pub fn config(&self) -> &RealNvpConfig {
+        &self.config
+    }
+
+    pub fn device(&self) -> Device {
+        self.scales[0].checker[0].coupling.s_scale.val().device()
+    }
+
+    /// Logit-space input to latents.
+    ///
+    /// # Shapes
+    /// `[B, C, S, S]` -> latents as in [`RealNvpConfig::latent_shapes`], log-dets `[B]`.
+    pub fn forward(&self, x: Tensor<4>) -> FlowOutput {
+        let mut latents = Vec::with_capacity(self.scales.len());
+        let mut logdets = Vec::with_capacity(self.scales.len());
+        let mut h = Some(x);
+        for scale in &self.scales {
+            let input = h.take().expect("every scale but the last passes its input on");
+            let out = scale.forward(input);
+            latents.push(out.latent);
+            logdets.push(out.logdet);
+            h = out.next;
+        }
+        FlowOutput { latents, logdets }
+    }
+
+    /// Latents back to logit space (evaluation-mode batch norm).
+    pub fn inverse(&self, latents: Vec<Tensor<4>>) -> Tensor<4> {
+        assert_eq!(latents.len(), self.scales.len(), "one latent per scale");
+        let mut next = None;
+        for (scale, latent) in self.scales.iter().zip(latents).rev() {
+            next = Some(scale.inverse(next, latent));
+        }
+        next.expect("at least one scale")
+    }
+
+    /// Likelihood of 8-bit pixels (floats in {0..255}) dequantised with `noise` in [0,1).
+    pub fn likelihood(&self, pixels: Tensor<4>, noise: Tensor<4>) -> Likelihood {
+        let dims = self.config.dims();
+        let (z, logdet_pre) = to_logit(pixels, noise, self.config.logit_alpha);
+        let out = self.forward(z);
+        let mut per_scale: Vec<Tensor<1>> = out
+            .latents
+            .into_iter()
+            .zip(out.logdets)
+            .map(|(latent, logdet)| {
+                (standard_normal_log_prob(latent) + logdet).div_scalar(-(dims as f64) * 2f64.ln())
+            })
+            .collect();
+        per_scale[0] = per_scale[0].clone() + bits_per_dim(logdet_pre, dims);
+        let total = per_scale.iter().skip(1).fold(per_scale[0].clone(), |acc, t| acc + t.clone());
+        Likelihood { bits_per_dim: total, per_scale_bits_per_dim: per_scale }
+    }
+
+    /// Deterministic score: noise at the centre of every bin (u = 0.5).
+    pub fn score(&self, pixels: Tensor<4>) -> Likelihood {
+        let noise = pixels.zeros_like().add_scalar(0.5);
+        self.likelihood(pixels, noise)
+    }
+
+    /// Pixels to latents (u = 0.5), for interpolation and reconstruction.
+    pub fn encode(&self, pixels: Tensor<4>) -> Vec<Tensor<4>> {
+        let noise = pixels.zeros_like().add_scalar(0.5);
+        let (z, _) = to_logit(pixels, noise, self.config.logit_alpha);
+        self.forward(z).latents
+    }
+
+    /// Latents to 8-bit pixels (floats in {0..255}).
+    pub fn decode(&self, latents: Vec<Tensor<4>>) -> Tensor<4> {
+        to_pixels(self.inverse(latents), self.config.logit_alpha)
+    }
+
+    /// Latents drawn from N(0, temperature^2) with a seeded generator (same on every target).
+    pub fn sample_latents(&self, n: usize, temperature: f32, seed: u64) -> Vec<Tensor<4>> {
+        let device = self.device();
+        let mut rng = SeededRng::new(seed);
+        self.config
+            .latent_shapes()
+            .into_iter()
+            .map(|[c, h, w]| {
+                let values: Vec<f32> = rng.normals(n * c * h * w).into_iter().map(|v| v * temperature).collect();
+                Tensor::from_data(TensorData::new(values, [n, c, h, w]), &device)
+            })
+            .collect()
+    }
+
+    /// `n` images (floats in {0..255}, `[n, C, S, S]`) at `temperature`.
+    pub fn sample(&self, n: usize, temperature: f32, seed: u64) -> Tensor<4> {
+        self.decode(self.sample_latents(n, temperature, seed))
+    }
+}

@@ -1,0 +1,219 @@
+//! The weight file: safetensors with the config (and optional statistics) in its metadata,
+//! tensors named by module path (docs/ARCHITECTURE.md section 10), f32 or f16.
+//! Loading goes through bytes, so a file, a test fixture and a browser fetch share one path.
+
+use std::collections::HashMap;
+
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use burn::tensor::{Device, Tensor, TensorData};
+use safetensors::{Dtype, SafeTensors};
+
+use crate::model::{RealNvp, RealNvpConfig};
+
+pub const FORMAT: &str = "realnvp-web";
+pub const FORMAT_VERSION: &str = "1";
+
+#[derive(Debug, thiserror::Error)]
+pub enum WeightsError {
+    #[error("not a readable safetensors file ({0}); is it truncated or corrupt?")]
+    Corrupt(String),
+    #[error("not a realnvp-web weight file: {0}")]
+    WrongFormat(String),
+    #[error("the model config in the weight file is invalid: {0}")]
+    BadConfig(String),
+    #[error("tensor `{0}` is missing from the weight file (was it written for another architecture?)")]
+    Missing(String),
+    #[error("tensor `{name}` has shape {found:?} in the file, the config needs {expected:?}")]
+    ShapeMismatch { name: String, expected: Vec<usize>, found: Vec<usize> },
+    #[error("tensor `{0}` holds NaN or infinite values")]
+    NonFinite(String),
+    #[error("tensor `{name}` has dtype {dtype}; only F32 and F16 are supported")]
+    UnsupportedDtype { name: String, dtype: String },
+    #[error("the weight file has {count} tensors this architecture does not use, e.g. `{example}`")]
+    Unused { count: usize, example: String },
+    #[error("could not write the weight file: {0}")]
+    Write(String),
+}
+
+/// Storage precision of a written weight file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    F32,
+    /// Half the download; loaded back as f32.
+    F16,
+}
+
+/// A model read from a weight file, with the statistics shipped beside it.
+pub struct LoadedModel {
+    pub model: RealNvp,
+    /// The `stats` metadata entry (JSON), if any.
+    pub stats: Option<String>,
+}
+
+/// Reads the config (and stats) from the header alone, without touching tensor data.
+pub fn read_header(bytes: &[u8]) -> Result<(RealNvpConfig, Option<String>), WeightsError> {
+    let (_, metadata) = SafeTensors::read_metadata(bytes).map_err(|e| WeightsError::Corrupt(e.to_string()))?;
+    let meta = metadata
+        .metadata()
+        .as_ref()
+        .ok_or_else(|| WeightsError::WrongFormat("the file has no metadata".into()))?;
+    match meta.get("format").map(String::as_str) {
+        Some(FORMAT) => {}
+        Some(other) => return Err(WeightsError::WrongFormat(format!("format is `{other}`"))),
+        None => return Err(WeightsError::WrongFormat("no `format` entry in the metadata".into())),
+    }
+    match meta.get("format_version").map(String::as_str) {
+        Some(FORMAT_VERSION) => {}
+        other => {
+            return Err(WeightsError::WrongFormat(format!(
+                "format_version {other:?}, this build reads {FORMAT_VERSION}"
+            )));
+        }
+    }
+    let config_json = meta.get("config").ok_or_else(|| WeightsError::BadConfig("no `config` entry".into()))?;
+    let config: RealNvpConfig =
+        serde_json::from_str(config_json).map_err(|e| WeightsError::BadConfig(e.to_string()))?;
+    config.validate().map_err(WeightsError::BadConfig)?;
+    Ok((config, meta.get("stats").cloned()))
+}
+
+/// Builds the model a weight file describes and fills in its tensors.
+pub fn load_model(bytes: &[u8], device: &Device) -> Result<LoadedModel, WeightsError> {
+    let (config, stats) = read_header(bytes)?;
+    let file = SafeTensors::deserialize(bytes).map_err(|e| WeightsError::Corrupt(e.to_string()))?;
+    let mut tensors = HashMap::new();
+    for (name, view) in file.tensors() {
+        let values = match view.dtype() {
+            Dtype::F32 => view
+                .data()
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect::<Vec<f32>>(),
+            Dtype::F16 => view
+                .data()
+                .chunks_exact(2)
+                .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+                .collect(),
+            other => return Err(WeightsError::UnsupportedDtype { name, dtype: format!("{other:?}") }),
+        };
+        if values.iter().any(|v| !v.is_finite()) {
+            return Err(WeightsError::NonFinite(name));
+        }
+        tensors.insert(name, (view.shape().to_vec(), values));
+    }
+    // The model is built on the CPU-cheap path first only in shape: parameters are replaced below.
+    let model = config.init(device);
+    let mut loader = Loader { path: Vec::new(), tensors, error: None };
+    let model = model.map(&mut loader);
+    if let Some(error) = loader.error {
+        return Err(error);
+    }
+    if let Some(example) = loader.tensors.keys().next() {
+        return Err(WeightsError::Unused { count: loader.tensors.len(), example: example.clone() });
+    }
+    Ok(LoadedModel { model, stats })
+}
+
+struct Loader {
+    path: Vec<String>,
+    tensors: HashMap<String, (Vec<usize>, Vec<f32>)>,
+    error: Option<WeightsError>,
+}
+
+impl ModuleMapper for Loader {
+    fn enter_module(&mut self, name: &str, _container_type: &str) {
+        self.path.push(name.to_string());
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        if self.error.is_some() {
+            return param;
+        }
+        let name = self.path.join(".");
+        let expected = param.lazy_shape().to_vec();
+        match self.tensors.remove(&name) {
+            None => {
+                self.error = Some(WeightsError::Missing(name));
+                param
+            }
+            Some((found, _)) if found != expected => {
+                self.error = Some(WeightsError::ShapeMismatch { name, expected, found });
+                param
+            }
+            Some((shape, values)) => {
+                let device = param.lazy_device();
+                let tensor = Tensor::<D>::from_data(TensorData::new(values, shape), &device);
+                let id = param.id;
+                param.transform_for_load(tensor, id)
+            }
+        }
+    }
+}
+
+/// Every float tensor of a module with its path, read back synchronously (native only).
+#[cfg(not(target_family = "wasm"))]
+pub fn named_tensors<M: Module>(module: &M) -> Vec<(String, Vec<usize>, Vec<f32>)> {
+    struct Collector {
+        path: Vec<String>,
+        out: Vec<(String, Vec<usize>, Vec<f32>)>,
+    }
+    impl ModuleVisitor for Collector {
+        fn enter_module(&mut self, name: &str, _container_type: &str) {
+            self.path.push(name.to_string());
+        }
+        fn exit_module(&mut self, _name: &str, _container_type: &str) {
+            self.path.pop();
+        }
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let data = param.val().into_data();
+            let shape = data.shape().to_vec();
+            let values = data.convert::<f32>().try_into_vec::<f32>().expect("converted to f32 just above");
+            self.out.push((self.path.join("."), shape, values));
+        }
+    }
+    let mut collector = Collector { path: Vec::new(), out: Vec::new() };
+    module.visit(&mut collector);
+    collector.out
+}
+
+/// Serialises a model (its evaluation view: running statistics synced) to weight-file bytes.
+#[cfg(not(target_family = "wasm"))]
+pub fn to_bytes(model: &RealNvp, precision: Precision, stats: Option<&str>) -> Result<Vec<u8>, WeightsError> {
+    let config_json = serde_json::to_string(model.config()).map_err(|e| WeightsError::Write(e.to_string()))?;
+    let mut metadata = HashMap::from([
+        ("format".to_string(), FORMAT.to_string()),
+        ("format_version".to_string(), FORMAT_VERSION.to_string()),
+        ("config".to_string(), config_json),
+    ]);
+    if let Some(stats) = stats {
+        metadata.insert("stats".to_string(), stats.to_string());
+    }
+    let tensors = named_tensors(&model.valid());
+    let encoded: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
+        .into_iter()
+        .map(|(name, shape, values)| {
+            let bytes = match precision {
+                Precision::F32 => values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+                Precision::F16 => values.iter().flat_map(|v| half::f16::from_f32(*v).to_le_bytes()).collect(),
+            };
+            (name, shape, bytes)
+        })
+        .collect();
+    let dtype = match precision {
+        Precision::F32 => Dtype::F32,
+        Precision::F16 => Dtype::F16,
+    };
+    let views = encoded
+        .iter()
+        .map(|(name, shape, bytes)| {
+            safetensors::tensor::TensorView::new(dtype, shape.clone(), bytes)
+                .map(|view| (name.clone(), view))
+                .map_err(|e| WeightsError::Write(e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    safetensors::serialize(views, Some(metadata)).map_err(|e| WeightsError::Write(e.to_string()))
+}
