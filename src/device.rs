@@ -6,3 +6,22 @@ use burn::tensor::Device;
 pub fn cpu() -> Device {
     Device::flex()
 }
+
+/// A native GPU through wgpu (Vulkan, Metal or DX12), if this build has the `gpu` feature.
+#[cfg(not(target_family = "wasm"))]
+pub fn native_gpu() -> Result<Device, String> {
+    #[cfg(feature = "gpu")]
+    {
+        Device::wgpu_options().init().map_err(|e| format!("no usable GPU adapter: {e}"))
+    }
+    #[cfg(not(feature = "gpu"))]
+    {
+        Err("this binary was built without GPU support; rebuild with `--features gpu`".into())
+    }
+}
+
+/// WebGPU if the browser offers a working adapter, else `Err` with the reason.
+#[cfg(target_family = "wasm")]
+pub async fn webgpu() -> Result<Device, String> {
+    Device::wgpu_options().init_async().await.map_err(|e| format!("{e}"))
+}

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::tensor::{Device, Tensor, TensorData};
 use safetensors::{Dtype, SafeTensors};
 
@@ -147,11 +147,21 @@ impl ModuleMapper for Loader {
             Some((shape, values)) => {
                 let device = param.lazy_device();
                 let tensor = Tensor::<D>::from_data(TensorData::new(values, shape), &device);
-                let id = param.id;
-                param.transform_for_load(tensor, id)
+                param.transform_for_load(tensor, stable_param_id(&name))
             }
         }
     }
+}
+
+/// A parameter id derived from the parameter's path (FNV-1a), so that optimizer state saved
+/// in a checkpoint finds its parameters again after the model is rebuilt from a weight file.
+pub fn stable_param_id(path: &str) -> ParamId {
+    ParamId::from(fnv1a64(path.as_bytes()))
+}
+
+/// FNV-1a, 64 bit.
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 /// Every float tensor of a module with its path, read back synchronously (native only).

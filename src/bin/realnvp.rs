@@ -1,1 +1,382 @@
+//! `realnvp`: train, sample, interpolate, score and evaluate Real NVP face models.
+
+#[cfg(target_family = "wasm")]
 fn main() {}
+
+#[cfg(not(target_family = "wasm"))]
+fn main() -> std::process::ExitCode {
+    cli::main()
+}
+
+#[cfg(not(target_family = "wasm"))]
+mod cli {
+    use std::path::{Path, PathBuf};
+    use std::process::ExitCode;
+
+    use anyhow::{Context, Result, bail};
+    use burn::tensor::{Device, Tensor};
+    use clap::{Parser, Subcommand, ValueEnum};
+    use realnvp::image::{from_values, grid, model_input, to_tensor};
+    use realnvp::model::interpolate::interpolate_latents;
+    use realnvp::train::{TrainOptions, TrainingConfig, data, train};
+    use realnvp::{RealNvp, RealNvpConfig};
+
+    /// The shipped model, relative to the working directory or to this source tree.
+    const DEFAULT_WEIGHTS: &str = "model-weights/faces64.safetensors";
+
+    #[derive(Parser)]
+    #[command(name = "realnvp", version, about = "Real NVP normalizing flow for faces: train, sample, interpolate, score")]
+    struct Cli {
+        #[command(subcommand)]
+        command: Command,
+    }
+
+    #[derive(Clone, Copy, ValueEnum)]
+    enum Backend {
+        /// Pure-Rust CPU backend (works everywhere).
+        Cpu,
+        /// GPU through wgpu (needs a build with `--features gpu`).
+        Gpu,
+    }
+
+    #[derive(Subcommand)]
+    enum Command {
+        /// Train a model on a folder of images (JPEG/PNG, searched recursively).
+        Train {
+            /// Image folder.
+            #[arg(long, default_value = "../shared/data/faces")]
+            data: PathBuf,
+            /// Output folder: checkpoint, log, sample grids, final weights.
+            #[arg(long, default_value = "runs/train")]
+            out: PathBuf,
+            /// Decoded-image cache folder.
+            #[arg(long, default_value = "runs/cache")]
+            cache: PathBuf,
+            /// Continue from the checkpoint in --out.
+            #[arg(long)]
+            resume: bool,
+            #[arg(long, default_value_t = 32)]
+            image_size: usize,
+            #[arg(long, default_value_t = 3)]
+            num_scales: usize,
+            #[arg(long, default_value_t = 32)]
+            width: usize,
+            #[arg(long, default_value_t = 2)]
+            blocks: usize,
+            #[arg(long, default_value_t = 64)]
+            batch_size: usize,
+            #[arg(long, default_value_t = 1e-3)]
+            lr: f64,
+            #[arg(long, default_value_t = 10)]
+            epochs: usize,
+            #[arg(long, default_value_t = 0)]
+            seed: u64,
+            /// Stop with a checkpoint after this many steps in this run.
+            #[arg(long)]
+            max_steps: Option<usize>,
+            /// Stop with a checkpoint after this many minutes in this run.
+            #[arg(long)]
+            max_minutes: Option<f64>,
+            /// Use only the first N training images.
+            #[arg(long)]
+            limit: Option<usize>,
+            #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+            backend: Backend,
+            /// No progress bar.
+            #[arg(long)]
+            quiet: bool,
+        },
+        /// Write a grid of sampled faces.
+        Sample {
+            #[arg(long)]
+            weights: Option<PathBuf>,
+            #[arg(long, default_value_t = 64)]
+            n: usize,
+            #[arg(long, default_value_t = 0.7)]
+            temperature: f32,
+            #[arg(long, default_value_t = 1)]
+            seed: u64,
+            #[arg(long, default_value = "samples.png")]
+            out: PathBuf,
+            #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+            backend: Backend,
+        },
+        /// Interpolate in latent space (all scales) between four corners.
+        Interpolate {
+            #[arg(long)]
+            weights: Option<PathBuf>,
+            /// Four image files, or `seed:N` for a sampled face.
+            #[arg(long, num_args = 4, required = true)]
+            corners: Vec<String>,
+            #[arg(long, default_value_t = 8)]
+            steps: usize,
+            /// Temperature of `seed:N` corners.
+            #[arg(long, default_value_t = 0.7)]
+            temperature: f32,
+            #[arg(long, default_value = "interpolation.png")]
+            out: PathBuf,
+            #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+            backend: Backend,
+        },
+        /// Bits/dim of each image after the shared preprocessing.
+        Score {
+            #[arg(long)]
+            weights: Option<PathBuf>,
+            /// One JSON object per line.
+            #[arg(long)]
+            json: bool,
+            #[arg(required = true)]
+            files: Vec<PathBuf>,
+            #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+            backend: Backend,
+        },
+        /// Mean bits/dim over a split of an image folder, beside PNG and lossless WebP.
+        Evaluate {
+            #[arg(long)]
+            weights: Option<PathBuf>,
+            #[arg(long, default_value = "../shared/data/faces")]
+            data: PathBuf,
+            #[arg(long, default_value = "runs/cache")]
+            cache: PathBuf,
+            #[arg(long, value_enum, default_value_t = Split::Val)]
+            split: Split,
+            /// Use only the first N images of the split.
+            #[arg(long)]
+            limit: Option<usize>,
+            #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+            backend: Backend,
+        },
+    }
+
+    #[derive(Clone, Copy, ValueEnum)]
+    enum Split {
+        Train,
+        Val,
+    }
+
+    pub fn main() -> ExitCode {
+        let cli = Cli::parse();
+        match run(cli.command) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(2)
+            }
+        }
+    }
+
+    fn device(backend: Backend) -> Result<Device> {
+        match backend {
+            Backend::Cpu => Ok(realnvp::device::cpu()),
+            Backend::Gpu => realnvp::device::native_gpu().map_err(anyhow::Error::msg),
+        }
+    }
+
+    fn weights_path(given: Option<PathBuf>) -> Result<PathBuf> {
+        if let Some(path) = given {
+            return Ok(path);
+        }
+        let local = PathBuf::from(DEFAULT_WEIGHTS);
+        if local.is_file() {
+            return Ok(local);
+        }
+        let in_tree = Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_WEIGHTS);
+        if in_tree.is_file() {
+            return Ok(in_tree);
+        }
+        bail!("no --weights given and no shipped model at {DEFAULT_WEIGHTS}")
+    }
+
+    fn load(weights: Option<PathBuf>, device: &Device) -> Result<RealNvp> {
+        let path = weights_path(weights)?;
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let loaded = realnvp::weights::load_model(&bytes, device).with_context(|| format!("loading {}", path.display()))?;
+        Ok(loaded.model)
+    }
+
+    fn pixels_of(t: Tensor<4>) -> Result<Vec<f32>> {
+        t.into_data().convert::<f32>().try_to_vec::<f32>().map_err(|e| anyhow::anyhow!("reading pixels back: {e:?}"))
+    }
+
+    fn run(command: Command) -> Result<ExitCode> {
+        match command {
+            Command::Train {
+                data, out, cache, resume, image_size, num_scales, width, blocks, batch_size, lr, epochs, seed,
+                max_steps, max_minutes, limit, backend, quiet,
+            } => {
+                let model = RealNvpConfig::new()
+                    .with_image_size(image_size)
+                    .with_num_scales(num_scales)
+                    .with_width(width)
+                    .with_blocks(blocks);
+                model.validate().map_err(anyhow::Error::msg)?;
+                let config = TrainingConfig::new(model)
+                    .with_batch_size(batch_size)
+                    .with_learning_rate(lr)
+                    .with_epochs(epochs)
+                    .with_seed(seed);
+                let options = TrainOptions {
+                    data, out, cache, resume, max_steps, max_minutes, limit,
+                    device: device(backend)?,
+                    progress: !quiet,
+                };
+                let summary = train(config, options)?;
+                if let Some(v) = summary.val_bits_per_dim {
+                    println!("validation bits/dim {v:.4} after {} steps", summary.steps);
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Sample { weights, n, temperature, seed, out, backend } => {
+                if n == 0 || n > 1024 {
+                    bail!("--n must be in 1..=1024");
+                }
+                if !(temperature.is_finite() && temperature >= 0.0) {
+                    bail!("--temperature must be a finite, non-negative number");
+                }
+                let model = load(weights, &device(backend)?)?;
+                let size = model.config().image_size;
+                let values = pixels_of(model.sample(n, temperature, seed))?;
+                let cols = (n as f64).sqrt().ceil() as usize;
+                grid(&from_values(&values, n, size), size, cols, 2).save(&out).with_context(|| format!("writing {}", out.display()))?;
+                println!("wrote {} ({n} faces, {size}x{size}, temperature {temperature}, seed {seed})", out.display());
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Interpolate { weights, corners, steps, temperature, out, backend } => {
+                if !(2..=32).contains(&steps) {
+                    bail!("--steps must be in 2..=32");
+                }
+                let model = load(weights, &device(backend)?)?;
+                let size = model.config().image_size;
+                let mut latents = Vec::with_capacity(4);
+                for corner in &corners {
+                    latents.push(corner_latents(&model, corner, temperature)?);
+                }
+                let corners: [Vec<Tensor<4>>; 4] = latents.try_into().map_err(|_| anyhow::anyhow!("exactly four corners"))?;
+                let images = model.decode(interpolate_latents(&corners, steps));
+                let values = pixels_of(images)?;
+                grid(&from_values(&values, steps * steps, size), size, steps, 2)
+                    .save(&out)
+                    .with_context(|| format!("writing {}", out.display()))?;
+                println!("wrote {} ({steps}x{steps} interpolation)", out.display());
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Score { weights, json, files, backend } => score(weights, json, &files, backend),
+            Command::Evaluate { weights, data, cache, split, limit, backend } => {
+                let model = load(weights, &device(backend)?)?;
+                let size = model.config().image_size;
+                let faces = data::load(&data, size, &cache, true)?;
+                let mut set = match split {
+                    Split::Train => faces.train,
+                    Split::Val => faces.val,
+                };
+                if let Some(limit) = limit {
+                    set.images.truncate(limit);
+                }
+                if set.is_empty() {
+                    bail!("the split has no images");
+                }
+                let bpd = realnvp::train::trainer::evaluate(&model, &set, 32);
+                let (png, webp) = codec_bits_per_dim(&set);
+                let summary = serde_json::json!({
+                    "images": set.len(),
+                    "resolution": size,
+                    "bits_per_dim": bpd,
+                    "png_bits_per_dim": png,
+                    "webp_lossless_bits_per_dim": webp,
+                });
+                println!("{summary}");
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+    }
+
+    fn corner_latents(model: &RealNvp, corner: &str, temperature: f32) -> Result<Vec<Tensor<4>>> {
+        if let Some(seed) = corner.strip_prefix("seed:") {
+            let seed: u64 = seed.parse().with_context(|| format!("`{corner}`: expected seed:<number>"))?;
+            return Ok(model.sample_latents(1, temperature, seed));
+        }
+        let bytes = std::fs::read(corner).with_context(|| format!("reading {corner}"))?;
+        let size = model.config().image_size;
+        let img = model_input(&bytes, size).with_context(|| format!("{corner}"))?;
+        Ok(model.encode(to_tensor(&[img], size, &model.device())))
+    }
+
+    fn score(weights: Option<PathBuf>, json: bool, files: &[PathBuf], backend: Backend) -> Result<ExitCode> {
+        let model = load(weights, &device(backend)?)?;
+        let size = model.config().image_size;
+        // Decode everything first (errors stay per file), score the readable ones in
+        // batches, then report in the order the files were given.
+        let inputs: Vec<Result<Vec<u8>, String>> = files
+            .iter()
+            .map(|file| {
+                let bytes = std::fs::read(file).map_err(|e| format!("cannot read the file: {e}"))?;
+                model_input(&bytes, size).map_err(|e| e.to_string())
+            })
+            .collect();
+        let readable: Vec<Vec<u8>> = inputs.iter().filter_map(|r| r.as_ref().ok().cloned()).collect();
+        let mut scores: Vec<(f64, Vec<f64>)> = Vec::with_capacity(readable.len());
+        for chunk in readable.chunks(32) {
+            let likelihood = model.score(to_tensor(chunk, size, &model.device()));
+            let total = pixels_of(likelihood.bits_per_dim.reshape([chunk.len(), 1, 1, 1]))?;
+            let parts: Vec<Vec<f32>> = likelihood
+                .per_scale_bits_per_dim
+                .into_iter()
+                .map(|t| pixels_of(t.reshape([chunk.len(), 1, 1, 1])))
+                .collect::<Result<_>>()?;
+            for (i, t) in total.iter().enumerate() {
+                scores.push((round4(*t as f64), parts.iter().map(|p| round4(p[i] as f64)).collect()));
+            }
+        }
+        let mut scores = scores.into_iter();
+        let mut failed = false;
+        for (file, input) in files.iter().zip(&inputs) {
+            let name = file.display().to_string();
+            match input {
+                Err(error) => {
+                    failed = true;
+                    if json {
+                        println!("{}", serde_json::json!({"file": name, "error": error}));
+                    } else {
+                        println!("{name}: error: {error}");
+                    }
+                }
+                Ok(_) => {
+                    let (bpd, per_scale) = scores.next().expect("one score per readable file");
+                    if json {
+                        let line = serde_json::json!({
+                            "file": name,
+                            "bits_per_dim": bpd,
+                            "per_scale_bits_per_dim": per_scale,
+                            "resolution": size,
+                        });
+                        println!("{line}");
+                    } else {
+                        println!("{name}: {bpd:.4} bits/dim (per scale {per_scale:?})");
+                    }
+                }
+            }
+        }
+        Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    }
+
+    fn round4(v: f64) -> f64 {
+        (v * 1e4).round() / 1e4
+    }
+
+    /// Mean bits/dim of the same preprocessed images as PNG and as lossless WebP.
+    fn codec_bits_per_dim(set: &data::ImageSet) -> (f64, f64) {
+        let size = set.size as u32;
+        let dims = (set.size * set.size * 3) as f64;
+        let (mut png, mut webp) = (0.0, 0.0);
+        for img in &set.images {
+            let rgb = image::RgbImage::from_raw(size, size, img.clone()).expect("cached images have the right size");
+            png += realnvp::image::png_bytes(&rgb).len() as f64 * 8.0 / dims;
+            let mut out = Vec::new();
+            image::codecs::webp::WebPEncoder::new_lossless(&mut out)
+                .encode(rgb.as_raw(), size, size, image::ExtendedColorType::Rgb8)
+                .expect("encoding an in-memory image cannot fail");
+            webp += out.len() as f64 * 8.0 / dims;
+        }
+        (png / set.len() as f64, webp / set.len() as f64)
+    }
+}
