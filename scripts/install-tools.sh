@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need, skipping whatever is already there.
 # Everything comes from the package registries (crates.io, npm, Debian): no other downloads.
-# Usage: scripts/install-tools.sh [test|demo]
+# Usage: scripts/install-tools.sh [test|cli|page]
+#   test: wasm target, wasm-bindgen-cli, Chromium + chromedriver; cli: Rust only; page: + trunk, npm tools
 set -euo pipefail
 what="${1:-test}"
 cd "$(dirname "$0")/.."
@@ -11,6 +12,12 @@ TRUNK_VERSION=0.21.14
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+
+if ! command -v cargo >/dev/null; then
+  echo "cargo not found: install Rust stable with rustup first (https://rustup.rs)" >&2
+  exit 1
+fi
+[ "$what" = cli ] && { log "tools ready"; exit 0; }
 
 if ! rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown; then
   log "adding the wasm32-unknown-unknown target"
@@ -29,7 +36,8 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
-if [ "$what" = demo ] || [ "$what" = test ]; then
+# The page build (trunk, wasm-opt) and its browser driver: only for `page`.
+if [ "$what" = page ]; then
   if ! command -v trunk >/dev/null; then
     log "building trunk $TRUNK_VERSION (about 8 minutes on 2 cores, once)"
     cargo install trunk --version "$TRUNK_VERSION" --locked

@@ -130,6 +130,26 @@ mod cli {
             #[arg(long, value_enum, default_value_t = Backend::Cpu)]
             backend: Backend,
         },
+        /// Throughput (images/s) of training, scoring and sampling, one JSON line.
+        Bench {
+            #[arg(long, default_value_t = 32)]
+            image_size: usize,
+            #[arg(long, default_value_t = 3)]
+            num_scales: usize,
+            #[arg(long, default_value_t = 32)]
+            width: usize,
+            #[arg(long, default_value_t = 2)]
+            blocks: usize,
+            #[arg(long, default_value_t = 64)]
+            batch: usize,
+            /// Seconds of timed training steps (scoring and sampling get half each).
+            #[arg(long, default_value_t = 10.0)]
+            seconds: f64,
+            #[arg(long, default_value_t = 2)]
+            warmup: usize,
+            #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+            backend: Backend,
+        },
         /// Mean bits/dim over a split of an image folder, beside PNG and lossless WebP.
         Evaluate {
             #[arg(long)]
@@ -261,6 +281,27 @@ mod cli {
                 Ok(ExitCode::SUCCESS)
             }
             Command::Score { weights, json, files, backend } => score(weights, json, &files, backend),
+            Command::Bench { image_size, num_scales, width, blocks, batch, seconds, warmup, backend } => {
+                let config = RealNvpConfig::new()
+                    .with_image_size(image_size)
+                    .with_num_scales(num_scales)
+                    .with_width(width)
+                    .with_blocks(blocks);
+                config.validate().map_err(anyhow::Error::msg)?;
+                if batch == 0 || !(seconds > 0.0) {
+                    bail!("--batch and --seconds must be positive");
+                }
+                let options = realnvp::train::bench::BenchOptions { batch, warmup, seconds, min_iters: 3 };
+                let result = realnvp::train::bench::run(&config, &device(backend)?, &options);
+                let mut line = serde_json::to_value(&result)?;
+                line["backend"] = serde_json::json!(match backend {
+                    Backend::Cpu => "burn flex (cpu)",
+                    Backend::Gpu => "burn wgpu",
+                });
+                line["threads"] = serde_json::json!(std::thread::available_parallelism().map_or(1, |n| n.get()));
+                println!("{line}");
+                Ok(ExitCode::SUCCESS)
+            }
             Command::Evaluate { weights, data, cache, split, limit, backend } => {
                 let model = load(weights, &device(backend)?)?;
                 let size = model.config().image_size;

@@ -237,3 +237,22 @@ impl RealNvp {
         self.decode(self.sample_latents(n, temperature, seed))
     }
 }
+
+/// `n` deterministic test images (`[n, 3, size, size]` pixel values): smooth gradients plus
+/// seeded noise, identical on every target, for fixtures shared by native and browser tests.
+pub fn fixture_pixels(n: usize, size: usize, device: &Device) -> Tensor<4> {
+    let mut rng = SeededRng::new(123);
+    let mut values = Vec::with_capacity(n * 3 * size * size);
+    for i in 0..n {
+        for c in 0..3 {
+            for y in 0..size {
+                for x in 0..size {
+                    let base = 40.0 + 150.0 * ((x + y + 7 * c + 13 * i) % (2 * size)) as f64 / (2 * size) as f64;
+                    let v = (base + 30.0 * (rng.uniform() - 0.5)).floor().clamp(0.0, 255.0);
+                    values.push(v as f32);
+                }
+            }
+        }
+    }
+    Tensor::from_data(TensorData::new(values, [n, 3, size, size]), device)
+}

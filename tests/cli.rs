@@ -1,0 +1,147 @@
+//! The `realnvp` binary end to end on generated images: training lowers validation bits/dim,
+//! a stopped run resumes to the same result, sampling and interpolation write grids, and
+//! scoring reports bad files one line each without panicking.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use image::{Rgb, RgbImage};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_realnvp"))
+}
+
+fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("the binary runs");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(!text.contains("panicked"), "panic in output:\n{text}");
+    out
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("realnvp-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Coloured discs on a dark background, 20x16 (so the square crop matters), as PNG files.
+fn make_images(dir: &Path, count: usize) {
+    let mut rng = realnvp::rng::SeededRng::new(99);
+    for i in 0..count {
+        let (cx, cy, r) = (6.0 + 8.0 * rng.uniform(), 4.0 + 8.0 * rng.uniform(), 3.0 + 4.0 * rng.uniform());
+        let colour = [(60.0 + 190.0 * rng.uniform()) as u8, (60.0 + 190.0 * rng.uniform()) as u8, 120];
+        let img = RgbImage::from_fn(20, 16, |x, y| {
+            let inside = (x as f64 - cx).powi(2) + (y as f64 - cy).powi(2) < r * r;
+            if inside { Rgb(colour) } else { Rgb([25, 25, 35]) }
+        });
+        img.save(dir.join(format!("person{:03}_{:04}.png", i / 2, i % 2))).unwrap();
+    }
+}
+
+fn train_args(data: &Path, out: &Path, epochs: usize) -> Command {
+    let mut cmd = bin();
+    cmd.args(["train", "--quiet", "--image-size", "8", "--num-scales", "2", "--width", "8", "--blocks", "1"])
+        .args(["--batch-size", "16", "--lr", "3e-3", "--epochs", &epochs.to_string()])
+        .arg("--data")
+        .arg(data)
+        .arg("--out")
+        .arg(out)
+        .arg("--cache")
+        .arg(out.join("cache"));
+    cmd
+}
+
+fn val_history(out: &Path) -> Vec<f64> {
+    std::fs::read_to_string(out.join("train_log.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["val_bits_per_dim"].as_f64().unwrap())
+        .collect()
+}
+
+#[test]
+fn training_lowers_validation_bits_per_dim_and_resume_is_exact() {
+    let root = temp_dir("train");
+    let data = root.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    make_images(&data, 240);
+
+    let full = root.join("full");
+    assert!(run(&mut train_args(&data, &full, 4)).status.success());
+    let history = val_history(&full);
+    assert_eq!(history.len(), 4);
+    assert!(history[3] < history[0] - 0.05, "validation bits/dim did not drop: {history:?}");
+
+    // Stop after 5 steps, then resume: the same final model as the uninterrupted run.
+    let parts = root.join("parts");
+    let first = run(train_args(&data, &parts, 4).args(["--max-steps", "5"]));
+    assert!(first.status.success());
+    assert!(parts.join("checkpoint/model.safetensors").is_file());
+    assert!(!parts.join("final.safetensors").exists());
+    assert!(run(train_args(&data, &parts, 4).arg("--resume")).status.success());
+    let resumed = val_history(&parts);
+    let last = *resumed.last().unwrap();
+    assert!((last - history[3]).abs() < 1e-3, "resumed {last} vs uninterrupted {}", history[3]);
+
+    // Resuming with other flags is refused with a clear message.
+    let other = run(train_args(&data, &parts, 5).arg("--resume"));
+    assert!(!other.status.success());
+    assert!(String::from_utf8_lossy(&other.stderr).contains("another training config"));
+
+    // Sampling and interpolation write grids of the right size.
+    let weights = full.join("final.safetensors");
+    let grid = root.join("grid.png");
+    let out = run(bin().args(["sample", "--n", "9", "--temperature", "0.7", "--seed", "1"]).arg("--weights").arg(&weights).arg("--out").arg(&grid));
+    assert!(out.status.success());
+    let img = image::open(&grid).unwrap();
+    assert_eq!((img.width(), img.height()), (3 * 8 + 4 * 2, 3 * 8 + 4 * 2));
+    let corner = data.join("person000_0000.png");
+    let interp = root.join("interp.png");
+    let out = run(bin()
+        .args(["interpolate", "--steps", "3", "--corners", "seed:1", "seed:2", corner.to_str().unwrap(), "seed:3"])
+        .arg("--weights")
+        .arg(&weights)
+        .arg("--out")
+        .arg(&interp));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(image::open(&interp).unwrap().width(), 3 * 8 + 4 * 2);
+
+    // Scoring: good and bad files, one JSON line each, in order, exit code 1.
+    let bad = root.join("bad");
+    std::fs::create_dir_all(&bad).unwrap();
+    std::fs::write(bad.join("empty.jpg"), b"").unwrap();
+    std::fs::write(bad.join("text.png"), b"just some text").unwrap();
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new(&mut jpeg).encode_image(&RgbImage::from_pixel(32, 32, Rgb([9, 99, 199]))).unwrap();
+    std::fs::write(bad.join("truncated.jpg"), &jpeg[..jpeg.len() / 2]).unwrap();
+    let files = [corner.clone(), bad.join("empty.jpg"), bad.join("text.png"), bad.join("truncated.jpg"), bad.join("missing.png")];
+    let out = run(bin().args(["score", "--json"]).arg("--weights").arg(&weights).args(&files));
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), files.len());
+    let bpd = lines[0]["bits_per_dim"].as_f64().unwrap();
+    assert!(bpd > 0.5 && bpd < 12.0, "{bpd}");
+    assert_eq!(lines[0]["resolution"], 8);
+    let parts: Vec<f64> = serde_json::from_value(lines[0]["per_scale_bits_per_dim"].clone()).unwrap();
+    assert!((parts.iter().sum::<f64>() - bpd).abs() < 1e-3);
+    for line in &lines[1..] {
+        assert!(line["error"].as_str().is_some_and(|e| !e.is_empty()), "{line}");
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn bad_weights_and_flags_are_one_line_errors() {
+    let root = temp_dir("flags");
+    let not_weights = root.join("weights.safetensors");
+    std::fs::write(&not_weights, b"garbage").unwrap();
+    let out = run(bin().args(["sample", "--out", "x.png"]).arg("--weights").arg(&not_weights));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("error:") && err.contains("corrupt"), "{err}");
+    let out = run(bin().args(["interpolate", "--steps", "1", "--corners", "a", "b", "c", "d"]));
+    assert!(!out.status.success());
+    let _ = std::fs::remove_dir_all(&root);
+}
