@@ -12,7 +12,9 @@ pub fn cpu() -> Device {
 pub fn native_gpu() -> Result<Device, String> {
     #[cfg(feature = "gpu")]
     {
-        Device::wgpu_options().init().map_err(|e| format!("no usable GPU adapter: {e}"))
+        Device::wgpu_options()
+            .init()
+            .map_err(|e| format!("no usable GPU adapter: {e}"))
     }
     #[cfg(not(feature = "gpu"))]
     {
@@ -23,5 +25,8 @@ pub fn native_gpu() -> Result<Device, String> {
 /// WebGPU if the browser offers a working adapter, else `Err` with the reason.
 #[cfg(target_family = "wasm")]
 pub async fn webgpu() -> Result<Device, String> {
-    Device::wgpu_options().init_async().await.map_err(|e| format!("{e}"))
+    Device::wgpu_options()
+        .init_async()
+        .await
+        .map_err(|e| format!("{e}"))
 }

@@ -20,12 +20,20 @@ pub enum ImageError {
     FileTooLarge(usize),
     #[error("not an image this program reads (JPEG or PNG)")]
     UnknownFormat,
-    #[error("the image header claims {0}x{1} pixels; the limit is {MAX_SIDE} per side and {MAX_PIXELS} in all")]
+    #[error(
+        "the image header claims {0}x{1} pixels; the limit is {MAX_SIDE} per side and {MAX_PIXELS} in all"
+    )]
     DimensionsTooLarge(u32, u32),
     #[error("the image could not be decoded: {0}")]
     Decode(String),
     #[error("the crop box {x},{y} size {side} does not fit in the {width}x{height} image")]
-    BadCrop { x: u32, y: u32, side: u32, width: u32, height: u32 },
+    BadCrop {
+        x: u32,
+        y: u32,
+        side: u32,
+        width: u32,
+        height: u32,
+    },
 }
 
 /// Decodes an image file held in memory, refusing oversized files before decoding.
@@ -36,13 +44,18 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, ImageError> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(ImageError::FileTooLarge(bytes.len()));
     }
-    let reader = ImageReader::new(Cursor::new(bytes))
+    let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| ImageError::Decode(e.to_string()))?;
+    // Only the header is read here; the real limits apply to the decode below, so that a
+    // huge claimed size is reported as such rather than as a generic limit error.
+    reader.no_limits();
     if reader.format().is_none() {
         return Err(ImageError::UnknownFormat);
     }
-    let (width, height) = reader.into_dimensions().map_err(|e| ImageError::Decode(e.to_string()))?;
+    let (width, height) = reader
+        .into_dimensions()
+        .map_err(|e| ImageError::Decode(e.to_string()))?;
     if width > MAX_SIDE || height > MAX_SIDE || width as u64 * height as u64 > MAX_PIXELS {
         return Err(ImageError::DimensionsTooLarge(width, height));
     }
@@ -57,7 +70,9 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, ImageError> {
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_PIXELS * 4 + (1 << 20));
     reader.limits(limits);
-    let image = reader.decode().map_err(|e| ImageError::Decode(e.to_string()))?;
+    let image = reader
+        .decode()
+        .map_err(|e| ImageError::Decode(e.to_string()))?;
     Ok(image.to_rgb8())
 }
 
@@ -69,10 +84,23 @@ pub fn centre_square(width: u32, height: u32) -> (u32, u32, u32) {
 
 /// Crops the square at `(x, y)` of side `side` and box-resizes it to `size x size`.
 /// Returns RGB bytes, row-major (HWC).
-pub fn crop_resize(image: &RgbImage, x: u32, y: u32, side: u32, size: usize) -> Result<Vec<u8>, ImageError> {
+pub fn crop_resize(
+    image: &RgbImage,
+    x: u32,
+    y: u32,
+    side: u32,
+    size: usize,
+) -> Result<Vec<u8>, ImageError> {
     let (width, height) = image.dimensions();
-    if side == 0 || x as u64 + side as u64 > width as u64 || y as u64 + side as u64 > height as u64 {
-        return Err(ImageError::BadCrop { x, y, side, width, height });
+    if side == 0 || x as u64 + side as u64 > width as u64 || y as u64 + side as u64 > height as u64
+    {
+        return Err(ImageError::BadCrop {
+            x,
+            y,
+            side,
+            width,
+            height,
+        });
     }
     let raw = image.as_raw();
     let row = width as usize * 3;
@@ -96,7 +124,10 @@ pub fn crop_resize(image: &RgbImage, x: u32, y: u32, side: u32, size: usize) -> 
     for (i, taps) in weights.iter().enumerate() {
         for j in 0..size {
             for ch in 0..3 {
-                let v: f32 = taps.iter().map(|&(k, w)| w * horizontal[(k * size + j) * 3 + ch]).sum();
+                let v: f32 = taps
+                    .iter()
+                    .map(|&(k, w)| w * horizontal[(k * size + j) * 3 + ch])
+                    .sum();
                 out[(i * size + j) * 3 + ch] = v.round().clamp(0.0, 255.0) as u8;
             }
         }
@@ -136,14 +167,21 @@ pub fn to_tensor(images: &[Vec<u8>], size: usize, device: &Device) -> Tensor<4> 
     let plane = size * size;
     let mut values = vec![0f32; images.len() * 3 * plane];
     for (n, img) in images.iter().enumerate() {
-        assert_eq!(img.len(), plane * 3, "every image must be {size}x{size} RGB");
+        assert_eq!(
+            img.len(),
+            plane * 3,
+            "every image must be {size}x{size} RGB"
+        );
         for p in 0..plane {
             for ch in 0..3 {
                 values[(n * 3 + ch) * plane + p] = img[p * 3 + ch] as f32;
             }
         }
     }
-    Tensor::from_data(TensorData::new(values, [images.len(), 3, size, size]), device)
+    Tensor::from_data(
+        TensorData::new(values, [images.len(), 3, size, size]),
+        device,
+    )
 }
 
 /// NCHW pixel values (read back from a tensor) -> HWC RGB byte images.
@@ -154,7 +192,8 @@ pub fn from_values(values: &[f32], count: usize, size: usize) -> Vec<Vec<u8>> {
             let mut img = vec![0u8; plane * 3];
             for p in 0..plane {
                 for ch in 0..3 {
-                    img[p * 3 + ch] = values[(n * 3 + ch) * plane + p].round().clamp(0.0, 255.0) as u8;
+                    img[p * 3 + ch] =
+                        values[(n * 3 + ch) * plane + p].round().clamp(0.0, 255.0) as u8;
                 }
             }
             img
@@ -175,7 +214,11 @@ pub fn grid(images: &[Vec<u8>], size: usize, cols: usize, pad: usize) -> RgbImag
         for y in 0..size {
             for x in 0..size {
                 let p = (y * size + x) * 3;
-                out.put_pixel((ox + x) as u32, (oy + y) as u32, image::Rgb([img[p], img[p + 1], img[p + 2]]));
+                out.put_pixel(
+                    (ox + x) as u32,
+                    (oy + y) as u32,
+                    image::Rgb([img[p], img[p + 1], img[p + 2]]),
+                );
             }
         }
     }
@@ -190,8 +233,14 @@ pub fn png_bytes(image: &RgbImage) -> Vec<u8> {
         image::codecs::png::CompressionType::Best,
         image::codecs::png::FilterType::Adaptive,
     );
-    image::ImageEncoder::write_image(encoder, image.as_raw(), image.width(), image.height(), image::ExtendedColorType::Rgb8)
-        .expect("encoding an in-memory RGB image to PNG cannot fail");
+    image::ImageEncoder::write_image(
+        encoder,
+        image.as_raw(),
+        image.width(),
+        image.height(),
+        image::ExtendedColorType::Rgb8,
+    )
+    .expect("encoding an in-memory RGB image to PNG cannot fail");
     out
 }
 
@@ -236,19 +285,40 @@ mod tests {
     #[test]
     fn rejects_garbage_and_empty() {
         assert!(matches!(decode(b""), Err(ImageError::Empty)));
-        assert!(matches!(decode(b"hello, this is text"), Err(ImageError::UnknownFormat)));
+        assert!(matches!(
+            decode(b"hello, this is text"),
+            Err(ImageError::UnknownFormat)
+        ));
     }
 
     #[test]
     fn rejects_huge_header_before_decoding() {
-        // A valid PNG header claiming 30000x30000 pixels, no data.
-        let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R'];
+        // A PNG whose header claims 30000x30000 pixels.
+        let mut png = vec![
+            0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R',
+        ];
         png.extend_from_slice(&30000u32.to_be_bytes());
         png.extend_from_slice(&30000u32.to_be_bytes());
         png.extend_from_slice(&[8, 2, 0, 0, 0]);
         let crc = crc32(&png[12..]);
         png.extend_from_slice(&crc.to_be_bytes());
-        assert!(matches!(decode(&png), Err(ImageError::DimensionsTooLarge(30000, 30000))));
+        // A few bytes of (truncated) image data and the end marker, as a crafted file would have.
+        for (kind, data) in [
+            (&b"IDAT"[..], &[0x78, 0x9c, 0x03, 0x00][..]),
+            (&b"IEND"[..], &[][..]),
+        ] {
+            png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            let start = png.len();
+            png.extend_from_slice(kind);
+            png.extend_from_slice(data);
+            let crc = crc32(&png[start..]);
+            png.extend_from_slice(&crc.to_be_bytes());
+        }
+        let result = decode(&png);
+        assert!(
+            matches!(result, Err(ImageError::DimensionsTooLarge(30000, 30000))),
+            "{result:?}"
+        );
     }
 
     fn crc32(data: &[u8]) -> u32 {
@@ -256,7 +326,11 @@ mod tests {
         for &b in data {
             crc ^= b as u32;
             for _ in 0..8 {
-                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+                crc = if crc & 1 != 0 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc
@@ -266,7 +340,9 @@ mod tests {
     fn truncated_jpeg_is_an_error_not_a_panic() {
         let img = RgbImage::from_pixel(16, 16, image::Rgb([10, 200, 30]));
         let mut jpeg = Vec::new();
-        image::codecs::jpeg::JpegEncoder::new(&mut jpeg).encode_image(&img).unwrap();
+        image::codecs::jpeg::JpegEncoder::new(&mut jpeg)
+            .encode_image(&img)
+            .unwrap();
         let cut = &jpeg[..jpeg.len() / 3];
         assert!(decode(cut).is_err());
     }

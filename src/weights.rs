@@ -4,7 +4,9 @@
 
 use std::collections::HashMap;
 
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
+#[cfg(not(target_family = "wasm"))]
+use burn::module::ModuleVisitor;
+use burn::module::{Module, ModuleMapper, Param, ParamId};
 use burn::tensor::{Device, Tensor, TensorData};
 use safetensors::{Dtype, SafeTensors};
 
@@ -21,10 +23,16 @@ pub enum WeightsError {
     WrongFormat(String),
     #[error("the model config in the weight file is invalid: {0}")]
     BadConfig(String),
-    #[error("tensor `{0}` is missing from the weight file (was it written for another architecture?)")]
+    #[error(
+        "tensor `{0}` is missing from the weight file (was it written for another architecture?)"
+    )]
     Missing(String),
     #[error("tensor `{name}` has shape {found:?} in the file, the config needs {expected:?}")]
-    ShapeMismatch { name: String, expected: Vec<usize>, found: Vec<usize> },
+    ShapeMismatch {
+        name: String,
+        expected: Vec<usize>,
+        found: Vec<usize>,
+    },
     #[error("tensor `{0}` holds NaN or infinite values")]
     NonFinite(String),
     #[error("tensor `{name}` has dtype {dtype}; only F32 and F16 are supported")]
@@ -52,7 +60,8 @@ pub struct LoadedModel {
 
 /// Reads the config (and stats) from the header alone, without touching tensor data.
 pub fn read_header(bytes: &[u8]) -> Result<(RealNvpConfig, Option<String>), WeightsError> {
-    let (_, metadata) = SafeTensors::read_metadata(bytes).map_err(|e| WeightsError::Corrupt(e.to_string()))?;
+    let (_, metadata) =
+        SafeTensors::read_metadata(bytes).map_err(|e| WeightsError::Corrupt(e.to_string()))?;
     let meta = metadata
         .metadata()
         .as_ref()
@@ -60,7 +69,11 @@ pub fn read_header(bytes: &[u8]) -> Result<(RealNvpConfig, Option<String>), Weig
     match meta.get("format").map(String::as_str) {
         Some(FORMAT) => {}
         Some(other) => return Err(WeightsError::WrongFormat(format!("format is `{other}`"))),
-        None => return Err(WeightsError::WrongFormat("no `format` entry in the metadata".into())),
+        None => {
+            return Err(WeightsError::WrongFormat(
+                "no `format` entry in the metadata".into(),
+            ));
+        }
     }
     match meta.get("format_version").map(String::as_str) {
         Some(FORMAT_VERSION) => {}
@@ -70,7 +83,9 @@ pub fn read_header(bytes: &[u8]) -> Result<(RealNvpConfig, Option<String>), Weig
             )));
         }
     }
-    let config_json = meta.get("config").ok_or_else(|| WeightsError::BadConfig("no `config` entry".into()))?;
+    let config_json = meta
+        .get("config")
+        .ok_or_else(|| WeightsError::BadConfig("no `config` entry".into()))?;
     let config: RealNvpConfig =
         serde_json::from_str(config_json).map_err(|e| WeightsError::BadConfig(e.to_string()))?;
     config.validate().map_err(WeightsError::BadConfig)?;
@@ -94,7 +109,12 @@ pub fn load_model(bytes: &[u8], device: &Device) -> Result<LoadedModel, WeightsE
                 .chunks_exact(2)
                 .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
                 .collect(),
-            other => return Err(WeightsError::UnsupportedDtype { name, dtype: format!("{other:?}") }),
+            other => {
+                return Err(WeightsError::UnsupportedDtype {
+                    name,
+                    dtype: format!("{other:?}"),
+                });
+            }
         };
         if values.iter().any(|v| !v.is_finite()) {
             return Err(WeightsError::NonFinite(name));
@@ -103,13 +123,20 @@ pub fn load_model(bytes: &[u8], device: &Device) -> Result<LoadedModel, WeightsE
     }
     // The model is built on the CPU-cheap path first only in shape: parameters are replaced below.
     let model = config.init(device);
-    let mut loader = Loader { path: Vec::new(), tensors, error: None };
+    let mut loader = Loader {
+        path: Vec::new(),
+        tensors,
+        error: None,
+    };
     let model = model.map(&mut loader);
     if let Some(error) = loader.error {
         return Err(error);
     }
     if let Some(example) = loader.tensors.keys().next() {
-        return Err(WeightsError::Unused { count: loader.tensors.len(), example: example.clone() });
+        return Err(WeightsError::Unused {
+            count: loader.tensors.len(),
+            example: example.clone(),
+        });
     }
     Ok(LoadedModel { model, stats })
 }
@@ -141,7 +168,11 @@ impl ModuleMapper for Loader {
                 param
             }
             Some((found, _)) if found != expected => {
-                self.error = Some(WeightsError::ShapeMismatch { name, expected, found });
+                self.error = Some(WeightsError::ShapeMismatch {
+                    name,
+                    expected,
+                    found,
+                });
                 param
             }
             Some((shape, values)) => {
@@ -161,7 +192,9 @@ pub fn stable_param_id(path: &str) -> ParamId {
 
 /// FNV-1a, 64 bit.
 pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// Every float tensor of a module with its path, read back synchronously (native only).
@@ -181,19 +214,30 @@ pub fn named_tensors<M: Module>(module: &M) -> Vec<(String, Vec<usize>, Vec<f32>
         fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
             let data = param.val().into_data();
             let shape = data.shape().to_vec();
-            let values = data.convert::<f32>().try_into_vec::<f32>().expect("converted to f32 just above");
+            let values = data
+                .convert::<f32>()
+                .try_into_vec::<f32>()
+                .expect("converted to f32 just above");
             self.out.push((self.path.join("."), shape, values));
         }
     }
-    let mut collector = Collector { path: Vec::new(), out: Vec::new() };
+    let mut collector = Collector {
+        path: Vec::new(),
+        out: Vec::new(),
+    };
     module.visit(&mut collector);
     collector.out
 }
 
 /// Serialises a model (its evaluation view: running statistics synced) to weight-file bytes.
 #[cfg(not(target_family = "wasm"))]
-pub fn to_bytes(model: &RealNvp, precision: Precision, stats: Option<&str>) -> Result<Vec<u8>, WeightsError> {
-    let config_json = serde_json::to_string(model.config()).map_err(|e| WeightsError::Write(e.to_string()))?;
+pub fn to_bytes(
+    model: &RealNvp,
+    precision: Precision,
+    stats: Option<&str>,
+) -> Result<Vec<u8>, WeightsError> {
+    let config_json =
+        serde_json::to_string(model.config()).map_err(|e| WeightsError::Write(e.to_string()))?;
     let mut metadata = HashMap::from([
         ("format".to_string(), FORMAT.to_string()),
         ("format_version".to_string(), FORMAT_VERSION.to_string()),
@@ -208,7 +252,10 @@ pub fn to_bytes(model: &RealNvp, precision: Precision, stats: Option<&str>) -> R
         .map(|(name, shape, values)| {
             let bytes = match precision {
                 Precision::F32 => values.iter().flat_map(|v| v.to_le_bytes()).collect(),
-                Precision::F16 => values.iter().flat_map(|v| half::f16::from_f32(*v).to_le_bytes()).collect(),
+                Precision::F16 => values
+                    .iter()
+                    .flat_map(|v| half::f16::from_f32(*v).to_le_bytes())
+                    .collect(),
             };
             (name, shape, bytes)
         })

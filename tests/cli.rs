@@ -13,7 +13,11 @@ fn bin() -> Command {
 
 fn run(cmd: &mut Command) -> Output {
     let out = cmd.output().expect("the binary runs");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!text.contains("panicked"), "panic in output:\n{text}");
     out
 }
@@ -29,26 +33,57 @@ fn temp_dir(name: &str) -> PathBuf {
 fn make_images(dir: &Path, count: usize) {
     let mut rng = realnvp::rng::SeededRng::new(99);
     for i in 0..count {
-        let (cx, cy, r) = (6.0 + 8.0 * rng.uniform(), 4.0 + 8.0 * rng.uniform(), 3.0 + 4.0 * rng.uniform());
-        let colour = [(60.0 + 190.0 * rng.uniform()) as u8, (60.0 + 190.0 * rng.uniform()) as u8, 120];
+        let (cx, cy, r) = (
+            6.0 + 8.0 * rng.uniform(),
+            4.0 + 8.0 * rng.uniform(),
+            3.0 + 4.0 * rng.uniform(),
+        );
+        let colour = [
+            (60.0 + 190.0 * rng.uniform()) as u8,
+            (60.0 + 190.0 * rng.uniform()) as u8,
+            120,
+        ];
         let img = RgbImage::from_fn(20, 16, |x, y| {
             let inside = (x as f64 - cx).powi(2) + (y as f64 - cy).powi(2) < r * r;
-            if inside { Rgb(colour) } else { Rgb([25, 25, 35]) }
+            if inside {
+                Rgb(colour)
+            } else {
+                Rgb([25, 25, 35])
+            }
         });
-        img.save(dir.join(format!("person{:03}_{:04}.png", i / 2, i % 2))).unwrap();
+        img.save(dir.join(format!("person{:03}_{:04}.png", i / 2, i % 2)))
+            .unwrap();
     }
 }
 
 fn train_args(data: &Path, out: &Path, epochs: usize) -> Command {
     let mut cmd = bin();
-    cmd.args(["train", "--quiet", "--image-size", "8", "--num-scales", "2", "--width", "8", "--blocks", "1"])
-        .args(["--batch-size", "16", "--lr", "3e-3", "--epochs", &epochs.to_string()])
-        .arg("--data")
-        .arg(data)
-        .arg("--out")
-        .arg(out)
-        .arg("--cache")
-        .arg(out.join("cache"));
+    cmd.args([
+        "train",
+        "--quiet",
+        "--image-size",
+        "8",
+        "--num-scales",
+        "2",
+        "--width",
+        "8",
+        "--blocks",
+        "1",
+    ])
+    .args([
+        "--batch-size",
+        "16",
+        "--lr",
+        "3e-3",
+        "--epochs",
+        &epochs.to_string(),
+    ])
+    .arg("--data")
+    .arg(data)
+    .arg("--out")
+    .arg(out)
+    .arg("--cache")
+    .arg(out.join("cache"));
     cmd
 }
 
@@ -56,7 +91,11 @@ fn val_history(out: &Path) -> Vec<f64> {
     std::fs::read_to_string(out.join("train_log.jsonl"))
         .unwrap()
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["val_bits_per_dim"].as_f64().unwrap())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["val_bits_per_dim"]
+                .as_f64()
+                .unwrap()
+        })
         .collect()
 }
 
@@ -71,7 +110,10 @@ fn training_lowers_validation_bits_per_dim_and_resume_is_exact() {
     assert!(run(&mut train_args(&data, &full, 4)).status.success());
     let history = val_history(&full);
     assert_eq!(history.len(), 4);
-    assert!(history[3] < history[0] - 0.05, "validation bits/dim did not drop: {history:?}");
+    assert!(
+        history[3] < history[0] - 0.05,
+        "validation bits/dim did not drop: {history:?}"
+    );
 
     // Stop after 5 steps, then resume: the same final model as the uninterrupted run.
     let parts = root.join("parts");
@@ -79,10 +121,18 @@ fn training_lowers_validation_bits_per_dim_and_resume_is_exact() {
     assert!(first.status.success());
     assert!(parts.join("checkpoint/model.safetensors").is_file());
     assert!(!parts.join("final.safetensors").exists());
-    assert!(run(train_args(&data, &parts, 4).arg("--resume")).status.success());
+    assert!(
+        run(train_args(&data, &parts, 4).arg("--resume"))
+            .status
+            .success()
+    );
     let resumed = val_history(&parts);
     let last = *resumed.last().unwrap();
-    assert!((last - history[3]).abs() < 1e-3, "resumed {last} vs uninterrupted {}", history[3]);
+    assert!(
+        (last - history[3]).abs() < 1e-3,
+        "resumed {last} vs uninterrupted {}",
+        history[3]
+    );
 
     // Resuming with other flags is refused with a clear message.
     let other = run(train_args(&data, &parts, 5).arg("--resume"));
@@ -92,19 +142,37 @@ fn training_lowers_validation_bits_per_dim_and_resume_is_exact() {
     // Sampling and interpolation write grids of the right size.
     let weights = full.join("final.safetensors");
     let grid = root.join("grid.png");
-    let out = run(bin().args(["sample", "--n", "9", "--temperature", "0.7", "--seed", "1"]).arg("--weights").arg(&weights).arg("--out").arg(&grid));
+    let out = run(bin()
+        .args(["sample", "--n", "9", "--temperature", "0.7", "--seed", "1"])
+        .arg("--weights")
+        .arg(&weights)
+        .arg("--out")
+        .arg(&grid));
     assert!(out.status.success());
     let img = image::open(&grid).unwrap();
     assert_eq!((img.width(), img.height()), (3 * 8 + 4 * 2, 3 * 8 + 4 * 2));
     let corner = data.join("person000_0000.png");
     let interp = root.join("interp.png");
     let out = run(bin()
-        .args(["interpolate", "--steps", "3", "--corners", "seed:1", "seed:2", corner.to_str().unwrap(), "seed:3"])
+        .args([
+            "interpolate",
+            "--steps",
+            "3",
+            "--corners",
+            "seed:1",
+            "seed:2",
+            corner.to_str().unwrap(),
+            "seed:3",
+        ])
         .arg("--weights")
         .arg(&weights)
         .arg("--out")
         .arg(&interp));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(image::open(&interp).unwrap().width(), 3 * 8 + 4 * 2);
 
     // Scoring: good and bad files, one JSON line each, in order, exit code 1.
@@ -113,21 +181,39 @@ fn training_lowers_validation_bits_per_dim_and_resume_is_exact() {
     std::fs::write(bad.join("empty.jpg"), b"").unwrap();
     std::fs::write(bad.join("text.png"), b"just some text").unwrap();
     let mut jpeg = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new(&mut jpeg).encode_image(&RgbImage::from_pixel(32, 32, Rgb([9, 99, 199]))).unwrap();
+    image::codecs::jpeg::JpegEncoder::new(&mut jpeg)
+        .encode_image(&RgbImage::from_pixel(32, 32, Rgb([9, 99, 199])))
+        .unwrap();
     std::fs::write(bad.join("truncated.jpg"), &jpeg[..jpeg.len() / 2]).unwrap();
-    let files = [corner.clone(), bad.join("empty.jpg"), bad.join("text.png"), bad.join("truncated.jpg"), bad.join("missing.png")];
-    let out = run(bin().args(["score", "--json"]).arg("--weights").arg(&weights).args(&files));
+    let files = [
+        corner.clone(),
+        bad.join("empty.jpg"),
+        bad.join("text.png"),
+        bad.join("truncated.jpg"),
+        bad.join("missing.png"),
+    ];
+    let out = run(bin()
+        .args(["score", "--json"])
+        .arg("--weights")
+        .arg(&weights)
+        .args(&files));
     assert_eq!(out.status.code(), Some(1));
-    let lines: Vec<serde_json::Value> =
-        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), files.len());
     let bpd = lines[0]["bits_per_dim"].as_f64().unwrap();
     assert!(bpd > 0.5 && bpd < 12.0, "{bpd}");
     assert_eq!(lines[0]["resolution"], 8);
-    let parts: Vec<f64> = serde_json::from_value(lines[0]["per_scale_bits_per_dim"].clone()).unwrap();
+    let parts: Vec<f64> =
+        serde_json::from_value(lines[0]["per_scale_bits_per_dim"].clone()).unwrap();
     assert!((parts.iter().sum::<f64>() - bpd).abs() < 1e-3);
     for line in &lines[1..] {
-        assert!(line["error"].as_str().is_some_and(|e| !e.is_empty()), "{line}");
+        assert!(
+            line["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{line}"
+        );
     }
     let _ = std::fs::remove_dir_all(&root);
 }
@@ -137,11 +223,26 @@ fn bad_weights_and_flags_are_one_line_errors() {
     let root = temp_dir("flags");
     let not_weights = root.join("weights.safetensors");
     std::fs::write(&not_weights, b"garbage").unwrap();
-    let out = run(bin().args(["sample", "--out", "x.png"]).arg("--weights").arg(&not_weights));
+    let out = run(bin()
+        .args(["sample", "--out", "x.png"])
+        .arg("--weights")
+        .arg(&not_weights));
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.starts_with("error:") && err.contains("corrupt"), "{err}");
-    let out = run(bin().args(["interpolate", "--steps", "1", "--corners", "a", "b", "c", "d"]));
+    assert!(
+        err.starts_with("error:") && err.contains("corrupt"),
+        "{err}"
+    );
+    let out = run(bin().args([
+        "interpolate",
+        "--steps",
+        "1",
+        "--corners",
+        "a",
+        "b",
+        "c",
+        "d",
+    ]));
     assert!(!out.status.success());
     let _ = std::fs::remove_dir_all(&root);
 }

@@ -8,17 +8,26 @@ use common::*;
 use realnvp::RealNvpConfig;
 use realnvp::weights::{Precision, load_model, to_bytes};
 
-const WEIGHTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/fixture_small.safetensors");
+const WEIGHTS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/data/fixture_small.safetensors"
+);
 const EXPECTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/fixture_small.json");
 
 #[test]
 fn committed_fixture_scores_match_native() {
     let device = cpu();
     if std::env::var("REALNVP_WRITE_FIXTURE").is_ok() {
-        let config = RealNvpConfig::new().with_image_size(16).with_num_scales(3).with_width(8).with_blocks(1);
+        let config = RealNvpConfig::new()
+            .with_image_size(16)
+            .with_num_scales(3)
+            .with_width(8)
+            .with_blocks(1);
         let model = perturb(config.init_seeded(77, &device), 78, 0.15);
         std::fs::write(WEIGHTS, to_bytes(&model, Precision::F32, None).unwrap()).unwrap();
-        let loaded = load_model(&std::fs::read(WEIGHTS).unwrap(), &device).unwrap().model;
+        let loaded = load_model(&std::fs::read(WEIGHTS).unwrap(), &device)
+            .unwrap()
+            .model;
         let pixels = realnvp::model::fixture_pixels(4, 16, &device);
         let out = loaded.score(pixels);
         let expected = serde_json::json!({
@@ -27,9 +36,16 @@ fn committed_fixture_scores_match_native() {
         });
         std::fs::write(EXPECTED, serde_json::to_string_pretty(&expected).unwrap()).unwrap();
     }
-    let model = load_model(&std::fs::read(WEIGHTS).unwrap(), &device).unwrap().model;
-    let expected: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(EXPECTED).unwrap()).unwrap();
-    let got = values(model.score(realnvp::model::fixture_pixels(4, 16, &device)).bits_per_dim);
+    let model = load_model(&std::fs::read(WEIGHTS).unwrap(), &device)
+        .unwrap()
+        .model;
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(EXPECTED).unwrap()).unwrap();
+    let got = values(
+        model
+            .score(realnvp::model::fixture_pixels(4, 16, &device))
+            .bits_per_dim,
+    );
     let want: Vec<f64> = serde_json::from_value(expected["bits_per_dim"].clone()).unwrap();
     assert_eq!(got.len(), want.len());
     for (g, w) in got.iter().zip(&want) {

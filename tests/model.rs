@@ -20,10 +20,25 @@ fn tiny_config() -> RealNvpConfig {
         .with_blocks(1)
 }
 
-fn coupling(kind: MaskKind, parity: usize, channels: usize, device: &burn::tensor::Device) -> Coupling {
-    let spec = CouplingSpec { kind, parity, channels, width: 8, blocks: 1 };
+fn coupling(
+    kind: MaskKind,
+    parity: usize,
+    channels: usize,
+    device: &burn::tensor::Device,
+) -> Coupling {
+    let spec = CouplingSpec {
+        kind,
+        parity,
+        channels,
+        width: 8,
+        blocks: 1,
+    };
     let mut rng = realnvp::rng::SeededRng::new(11 + parity as u64);
-    perturb(Coupling::new(spec, &mut rng, device), 5 + parity as u64, 0.3)
+    perturb(
+        Coupling::new(spec, &mut rng, device),
+        5 + parity as u64,
+        0.3,
+    )
 }
 
 const COUPLINGS: [(MaskKind, usize, usize); 4] = [
@@ -40,7 +55,10 @@ fn coupling_inverts_and_is_not_identity() {
         let layer = coupling(kind, parity, c, &device);
         let x = random_input([2, c, 4, 4], 1, &device);
         let (y, _) = layer.forward(x.clone());
-        assert!(max_abs_diff(x.clone(), y.clone()) > 1e-2, "{kind:?}/{parity}: random weights must change x");
+        assert!(
+            max_abs_diff(x.clone(), y.clone()) > 1e-2,
+            "{kind:?}/{parity}: random weights must change x"
+        );
         let err = max_abs_diff(layer.inverse(y), x);
         assert!(err <= 1e-4, "{kind:?}/{parity}: inverse error {err}");
     }
@@ -54,7 +72,10 @@ fn coupling_logdet_matches_brute_force() {
         let x = random_input([1, c, 4, 4], 2, &device);
         let claimed = values(layer.forward(x.clone()).1)[0] as f64;
         let brute = brute_force_logdet(|x| flat(layer.forward(x).0), x);
-        assert!((claimed - brute).abs() <= 1e-3, "{kind:?}/{parity}: {claimed} vs {brute}");
+        assert!(
+            (claimed - brute).abs() <= 1e-3,
+            "{kind:?}/{parity}: {claimed} vs {brute}"
+        );
     }
 }
 
@@ -81,7 +102,10 @@ fn batch_norm_training_uses_batch_statistics_and_updates_running_averages() {
         let v = &y[ch * 128..(ch + 1) * 128];
         let mean = v.iter().sum::<f32>() / 128.0;
         let var = v.iter().map(|a| (a - mean).powi(2)).sum::<f32>() / 128.0;
-        assert!(mean.abs() < 1e-4 && (var - 1.0).abs() < 1e-3, "channel {ch}: mean {mean} var {var}");
+        assert!(
+            mean.abs() < 1e-4 && (var - 1.0).abs() < 1e-3,
+            "channel {ch}: mean {mean} var {var}"
+        );
     }
     // log-det = -0.5 * H*W * sum ln(var + eps), the same for every image, about -16 ln 3 per channel.
     let ld = values(ld);
@@ -90,13 +114,19 @@ fn batch_norm_training_uses_batch_statistics_and_updates_running_averages() {
     // Running mean moved half way (momentum 0.5) towards the batch mean of about 5.
     use burn::module::Module;
     let running = values(bn.valid().running_mean.value());
-    assert!(running.iter().all(|&m| (m - 2.5).abs() < 0.6), "{running:?}");
+    assert!(
+        running.iter().all(|&m| (m - 2.5).abs() < 0.6),
+        "{running:?}"
+    );
 }
 
 #[test]
 fn squeeze_layout_and_round_trip() {
     let device = cpu();
-    let x = Tensor::<4>::from_data(TensorData::new((0..2 * 4 * 4).map(|v| v as f32).collect(), [1, 2, 4, 4]), &device);
+    let x = Tensor::<4>::from_data(
+        TensorData::new((0..2 * 4 * 4).map(|v| v as f32).collect(), [1, 2, 4, 4]),
+        &device,
+    );
     let s = squeeze(x.clone());
     assert_eq!(s.dims(), [1, 8, 2, 2]);
     let v = values(s.clone());
@@ -121,12 +151,16 @@ fn squeeze_layout_and_round_trip() {
 fn preprocessing_round_trips_pixels_and_its_logdet_matches() {
     let device = autodiff_cpu();
     let alpha = 0.05;
-    let pixels = Tensor::<4>::from_data(TensorData::new((0..48).map(|v| (v * 5 + 2) as f32).collect(), [1, 3, 4, 4]), &device);
+    let pixels = Tensor::<4>::from_data(
+        TensorData::new((0..48).map(|v| (v * 5 + 2) as f32).collect(), [1, 3, 4, 4]),
+        &device,
+    );
     let noise = pixels.zeros_like().add_scalar(0.5);
     let (z, ld) = to_logit(pixels.clone(), noise.clone(), alpha);
     assert_eq!(max_abs_diff(to_pixels(z, alpha), pixels.clone()), 0.0);
     // log-det is w.r.t. x' = (x+u)/256: d/dx' = 256 * d/dpixel.
-    let brute = brute_force_logdet(|p| flat(to_logit(p, noise.clone(), alpha).0), pixels) + 48.0 * 256f64.ln();
+    let brute = brute_force_logdet(|p| flat(to_logit(p, noise.clone(), alpha).0), pixels)
+        + 48.0 * 256f64.ln();
     let claimed = values(ld)[0] as f64;
     assert!((claimed - brute).abs() <= 1e-3, "{claimed} vs {brute}");
 }
@@ -134,7 +168,14 @@ fn preprocessing_round_trips_pixels_and_its_logdet_matches() {
 #[test]
 fn whole_model_inverts() {
     let device = cpu();
-    for config in [tiny_config(), RealNvpConfig::new().with_image_size(16).with_num_scales(3).with_width(8).with_blocks(1)] {
+    for config in [
+        tiny_config(),
+        RealNvpConfig::new()
+            .with_image_size(16)
+            .with_num_scales(3)
+            .with_width(8)
+            .with_blocks(1),
+    ] {
         let model = perturb(config.init_seeded(1, &device), 9, 0.2);
         let s = config.image_size;
         let x = random_input([2, 3, s, s], 7, &device);
@@ -162,7 +203,12 @@ fn whole_model_logdet_matches_brute_force_including_logit_jacobian() {
     let brute = brute_force_logdet(all_latents, pixels.clone()) + 48.0 * 256f64.ln();
     let (z, ld_pre) = to_logit(pixels, noise, alpha);
     let out = model.forward(z);
-    let claimed = values(ld_pre)[0] as f64 + out.logdets.into_iter().map(|l| values(l)[0] as f64).sum::<f64>();
+    let claimed = values(ld_pre)[0] as f64
+        + out
+            .logdets
+            .into_iter()
+            .map(|l| values(l)[0] as f64)
+            .sum::<f64>();
     assert!((claimed - brute).abs() <= 1e-3, "{claimed} vs {brute}");
 }
 
@@ -178,7 +224,11 @@ fn bits_per_dim_matches_hand_computation_for_identity_couplings() {
     // Fresh weights: every coupling is the identity and every batch norm (running mean 0,
     // var 1, gamma 1) scales by k = (1+eps)^(-1/2). A constant image then has a closed form.
     let device = cpu();
-    let config = RealNvpConfig::new().with_image_size(8).with_num_scales(3).with_width(4).with_blocks(1);
+    let config = RealNvpConfig::new()
+        .with_image_size(8)
+        .with_num_scales(3)
+        .with_width(4)
+        .with_blocks(1);
     let model = config.init(&device);
     let value = 100.0f64;
     let a = config.logit_alpha;
@@ -203,17 +253,31 @@ fn bits_per_dim_matches_hand_computation_for_identity_couplings() {
 #[test]
 fn batch_score_equals_single_scores_and_per_scale_sums_to_total() {
     let device = cpu();
-    let config = RealNvpConfig::new().with_image_size(8).with_num_scales(3).with_width(8).with_blocks(1);
+    let config = RealNvpConfig::new()
+        .with_image_size(8)
+        .with_num_scales(3)
+        .with_width(8)
+        .with_blocks(1);
     let model = perturb(config.init_seeded(3, &device), 12, 0.2);
     let pixels = random_pixels([3, 3, 8, 8], 9, &device);
     let batch = model.score(pixels.clone());
     let total = values(batch.bits_per_dim.clone());
-    let parts: Vec<Vec<f32>> = batch.per_scale_bits_per_dim.into_iter().map(values).collect();
+    let parts: Vec<Vec<f32>> = batch
+        .per_scale_bits_per_dim
+        .into_iter()
+        .map(values)
+        .collect();
     for (i, t) in total.iter().enumerate() {
         let alone = values(model.score(pixels.clone().narrow(0, i, 1)).bits_per_dim)[0];
-        assert!((alone - t).abs() < 1e-5, "image {i}: alone {alone}, in batch {t}");
+        assert!(
+            (alone - t).abs() < 1e-5,
+            "image {i}: alone {alone}, in batch {t}"
+        );
         let sum: f32 = parts.iter().map(|p| p[i]).sum();
-        assert!((sum - t).abs() < 1e-4, "image {i}: parts sum {sum}, total {t}");
+        assert!(
+            (sum - t).abs() < 1e-4,
+            "image {i}: parts sum {sum}, total {t}"
+        );
     }
 }
 
@@ -226,5 +290,8 @@ fn samples_are_valid_pixels_and_seeded() {
     let c = values(model.sample(3, 0.7, 43));
     assert_eq!(a, b);
     assert_ne!(a, c);
-    assert!(a.iter().all(|&v| (0.0..=255.0).contains(&v) && v.fract() == 0.0));
+    assert!(
+        a.iter()
+            .all(|&v| (0.0..=255.0).contains(&v) && v.fract() == 0.0)
+    );
 }

@@ -7,10 +7,16 @@ use std::collections::HashMap;
 use burn::module::Module;
 use common::*;
 use realnvp::RealNvpConfig;
-use realnvp::weights::{FORMAT, FORMAT_VERSION, Precision, WeightsError, load_model, named_tensors, to_bytes};
+use realnvp::weights::{
+    FORMAT, FORMAT_VERSION, Precision, WeightsError, load_model, named_tensors, to_bytes,
+};
 
 fn config() -> RealNvpConfig {
-    RealNvpConfig::new().with_image_size(8).with_num_scales(2).with_width(8).with_blocks(1)
+    RealNvpConfig::new()
+        .with_image_size(8)
+        .with_num_scales(2)
+        .with_width(8)
+        .with_blocks(1)
 }
 
 fn trained_like_model() -> realnvp::RealNvp {
@@ -18,13 +24,23 @@ fn trained_like_model() -> realnvp::RealNvp {
 }
 
 /// Serialises arbitrary tensors with the given metadata (for building bad files).
-fn serialize(tensors: &[(String, Vec<usize>, Vec<f32>)], metadata: HashMap<String, String>) -> Vec<u8> {
-    let bytes: Vec<Vec<u8>> = tensors.iter().map(|(_, _, v)| v.iter().flat_map(|x| x.to_le_bytes()).collect()).collect();
+fn serialize(
+    tensors: &[(String, Vec<usize>, Vec<f32>)],
+    metadata: HashMap<String, String>,
+) -> Vec<u8> {
+    let bytes: Vec<Vec<u8>> = tensors
+        .iter()
+        .map(|(_, _, v)| v.iter().flat_map(|x| x.to_le_bytes()).collect())
+        .collect();
     let views: Vec<(String, safetensors::tensor::TensorView)> = tensors
         .iter()
         .zip(&bytes)
         .map(|((name, shape, _), b)| {
-            (name.clone(), safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), b).unwrap())
+            (
+                name.clone(),
+                safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), b)
+                    .unwrap(),
+            )
         })
         .collect();
     safetensors::serialize(views, Some(metadata)).unwrap()
@@ -54,7 +70,10 @@ fn f32_round_trip_is_bit_exact() {
     let sb = values(loaded.model.sample(2, 0.7, 1));
     assert_eq!(sa, sb);
     // Every tensor comes back with the same name, shape and bits.
-    assert!(named_tensors(&loaded.model) == named_tensors(&model.valid()), "tensors differ after a round trip");
+    assert!(
+        named_tensors(&loaded.model) == named_tensors(&model.valid()),
+        "tensors differ after a round trip"
+    );
 }
 
 #[test]
@@ -63,7 +82,12 @@ fn f16_file_is_half_the_size_and_close() {
     let model = trained_like_model();
     let full = to_bytes(&model, Precision::F32, None).unwrap();
     let half = to_bytes(&model, Precision::F16, None).unwrap();
-    assert!(half.len() * 10 < full.len() * 6, "{} vs {}", half.len(), full.len());
+    assert!(
+        half.len() * 10 < full.len() * 6,
+        "{} vs {}",
+        half.len(),
+        full.len()
+    );
     let loaded = load_model(&half, &device).unwrap().model;
     let pixels = random_pixels([2, 3, 8, 8], 4, &device);
     let a = values(model.score(pixels.clone()).bits_per_dim);
@@ -79,10 +103,14 @@ fn truncated_and_garbage_files_are_clear_errors() {
     let device = cpu();
     let bytes = to_bytes(&trained_like_model(), Precision::F32, None).unwrap();
     for cut in [0, 7, 100, bytes.len() / 2, bytes.len() - 1] {
-        let err = load_model(&bytes[..cut], &device).err().expect("a truncated file must not load");
+        let err = load_model(&bytes[..cut], &device)
+            .err()
+            .expect("a truncated file must not load");
         assert!(matches!(err, WeightsError::Corrupt(_)), "cut {cut}: {err}");
     }
-    let err = load_model(b"\x89PNG\r\n\x1a\n not weights at all", &device).err().unwrap();
+    let err = load_model(b"\x89PNG\r\n\x1a\n not weights at all", &device)
+        .err()
+        .unwrap();
     assert!(matches!(err, WeightsError::Corrupt(_)), "{err}");
     assert!(err.to_string().contains("truncated or corrupt"));
 }
@@ -106,11 +134,19 @@ fn mismatched_architecture_is_named() {
     // The config claims more scales than the file has tensors for.
     let bytes = serialize(&tensors, metadata(&config().with_num_scales(3)));
     let err = load_model(&bytes, &cpu()).err().unwrap();
-    assert!(matches!(err, WeightsError::Missing(_) | WeightsError::ShapeMismatch { .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            WeightsError::Missing(_) | WeightsError::ShapeMismatch { .. }
+        ),
+        "{err}"
+    );
     // An extra tensor nobody uses.
     let mut extra = tensors.clone();
     extra.push(("scales.9.extra".into(), vec![1], vec![0.0]));
-    let err = load_model(&serialize(&extra, metadata(&config())), &cpu()).err().unwrap();
+    let err = load_model(&serialize(&extra, metadata(&config())), &cpu())
+        .err()
+        .unwrap();
     assert!(matches!(err, WeightsError::Unused { .. }), "{err}");
 }
 
@@ -118,12 +154,19 @@ fn mismatched_architecture_is_named() {
 fn nan_weights_and_bad_configs_are_refused() {
     let mut tensors = named_tensors(&trained_like_model());
     tensors[3].2[0] = f32::NAN;
-    let err = load_model(&serialize(&tensors, metadata(&config())), &cpu()).err().unwrap();
+    let err = load_model(&serialize(&tensors, metadata(&config())), &cpu())
+        .err()
+        .unwrap();
     assert!(matches!(err, WeightsError::NonFinite(_)), "{err}");
 
     let tensors = named_tensors(&trained_like_model());
     let mut meta = metadata(&config());
-    meta.insert("config".into(), "{\"image_size\": 12, \"num_scales\": 3}".into());
-    let err = load_model(&serialize(&tensors, meta), &cpu()).err().unwrap();
+    meta.insert(
+        "config".into(),
+        "{\"image_size\": 12, \"num_scales\": 3}".into(),
+    );
+    let err = load_model(&serialize(&tensors, meta), &cpu())
+        .err()
+        .unwrap();
     assert!(matches!(err, WeightsError::BadConfig(_)), "{err}");
 }

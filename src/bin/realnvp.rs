@@ -25,7 +25,11 @@ mod cli {
     const DEFAULT_WEIGHTS: &str = "model-weights/faces64.safetensors";
 
     #[derive(Parser)]
-    #[command(name = "realnvp", version, about = "Real NVP normalizing flow for faces: train, sample, interpolate, score")]
+    #[command(
+        name = "realnvp",
+        version,
+        about = "Real NVP normalizing flow for faces: train, sample, interpolate, score"
+    )]
     struct Cli {
         #[command(subcommand)]
         command: Command,
@@ -210,19 +214,38 @@ mod cli {
     fn load(weights: Option<PathBuf>, device: &Device) -> Result<RealNvp> {
         let path = weights_path(weights)?;
         let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-        let loaded = realnvp::weights::load_model(&bytes, device).with_context(|| format!("loading {}", path.display()))?;
+        let loaded = realnvp::weights::load_model(&bytes, device)
+            .with_context(|| format!("loading {}", path.display()))?;
         Ok(loaded.model)
     }
 
     fn pixels_of(t: Tensor<4>) -> Result<Vec<f32>> {
-        t.into_data().convert::<f32>().try_to_vec::<f32>().map_err(|e| anyhow::anyhow!("reading pixels back: {e:?}"))
+        t.into_data()
+            .convert::<f32>()
+            .try_to_vec::<f32>()
+            .map_err(|e| anyhow::anyhow!("reading pixels back: {e:?}"))
     }
 
     fn run(command: Command) -> Result<ExitCode> {
         match command {
             Command::Train {
-                data, out, cache, resume, image_size, num_scales, width, blocks, batch_size, lr, epochs, seed,
-                max_steps, max_minutes, limit, backend, quiet,
+                data,
+                out,
+                cache,
+                resume,
+                image_size,
+                num_scales,
+                width,
+                blocks,
+                batch_size,
+                lr,
+                epochs,
+                seed,
+                max_steps,
+                max_minutes,
+                limit,
+                backend,
+                quiet,
             } => {
                 let model = RealNvpConfig::new()
                     .with_image_size(image_size)
@@ -236,7 +259,13 @@ mod cli {
                     .with_epochs(epochs)
                     .with_seed(seed);
                 let options = TrainOptions {
-                    data, out, cache, resume, max_steps, max_minutes, limit,
+                    data,
+                    out,
+                    cache,
+                    resume,
+                    max_steps,
+                    max_minutes,
+                    limit,
                     device: device(backend)?,
                     progress: !quiet,
                 };
@@ -246,7 +275,14 @@ mod cli {
                 }
                 Ok(ExitCode::SUCCESS)
             }
-            Command::Sample { weights, n, temperature, seed, out, backend } => {
+            Command::Sample {
+                weights,
+                n,
+                temperature,
+                seed,
+                out,
+                backend,
+            } => {
                 if n == 0 || n > 1024 {
                     bail!("--n must be in 1..=1024");
                 }
@@ -257,11 +293,23 @@ mod cli {
                 let size = model.config().image_size;
                 let values = pixels_of(model.sample(n, temperature, seed))?;
                 let cols = (n as f64).sqrt().ceil() as usize;
-                grid(&from_values(&values, n, size), size, cols, 2).save(&out).with_context(|| format!("writing {}", out.display()))?;
-                println!("wrote {} ({n} faces, {size}x{size}, temperature {temperature}, seed {seed})", out.display());
+                grid(&from_values(&values, n, size), size, cols, 2)
+                    .save(&out)
+                    .with_context(|| format!("writing {}", out.display()))?;
+                println!(
+                    "wrote {} ({n} faces, {size}x{size}, temperature {temperature}, seed {seed})",
+                    out.display()
+                );
                 Ok(ExitCode::SUCCESS)
             }
-            Command::Interpolate { weights, corners, steps, temperature, out, backend } => {
+            Command::Interpolate {
+                weights,
+                corners,
+                steps,
+                temperature,
+                out,
+                backend,
+            } => {
                 if !(2..=32).contains(&steps) {
                     bail!("--steps must be in 2..=32");
                 }
@@ -271,7 +319,9 @@ mod cli {
                 for corner in &corners {
                     latents.push(corner_latents(&model, corner, temperature)?);
                 }
-                let corners: [Vec<Tensor<4>>; 4] = latents.try_into().map_err(|_| anyhow::anyhow!("exactly four corners"))?;
+                let corners: [Vec<Tensor<4>>; 4] = latents
+                    .try_into()
+                    .map_err(|_| anyhow::anyhow!("exactly four corners"))?;
                 let images = model.decode(interpolate_latents(&corners, steps));
                 let values = pixels_of(images)?;
                 grid(&from_values(&values, steps * steps, size), size, steps, 2)
@@ -280,8 +330,22 @@ mod cli {
                 println!("wrote {} ({steps}x{steps} interpolation)", out.display());
                 Ok(ExitCode::SUCCESS)
             }
-            Command::Score { weights, json, files, backend } => score(weights, json, &files, backend),
-            Command::Bench { image_size, num_scales, width, blocks, batch, seconds, warmup, backend } => {
+            Command::Score {
+                weights,
+                json,
+                files,
+                backend,
+            } => score(weights, json, &files, backend),
+            Command::Bench {
+                image_size,
+                num_scales,
+                width,
+                blocks,
+                batch,
+                seconds,
+                warmup,
+                backend,
+            } => {
                 let config = RealNvpConfig::new()
                     .with_image_size(image_size)
                     .with_num_scales(num_scales)
@@ -291,18 +355,31 @@ mod cli {
                 if batch == 0 || !(seconds > 0.0) {
                     bail!("--batch and --seconds must be positive");
                 }
-                let options = realnvp::train::bench::BenchOptions { batch, warmup, seconds, min_iters: 3 };
+                let options = realnvp::train::bench::BenchOptions {
+                    batch,
+                    warmup,
+                    seconds,
+                    min_iters: 3,
+                };
                 let result = realnvp::train::bench::run(&config, &device(backend)?, &options);
                 let mut line = serde_json::to_value(&result)?;
                 line["backend"] = serde_json::json!(match backend {
                     Backend::Cpu => "burn flex (cpu)",
                     Backend::Gpu => "burn wgpu",
                 });
-                line["threads"] = serde_json::json!(std::thread::available_parallelism().map_or(1, |n| n.get()));
+                line["threads"] =
+                    serde_json::json!(std::thread::available_parallelism().map_or(1, |n| n.get()));
                 println!("{line}");
                 Ok(ExitCode::SUCCESS)
             }
-            Command::Evaluate { weights, data, cache, split, limit, backend } => {
+            Command::Evaluate {
+                weights,
+                data,
+                cache,
+                split,
+                limit,
+                backend,
+            } => {
                 let model = load(weights, &device(backend)?)?;
                 let size = model.config().image_size;
                 let faces = data::load(&data, size, &cache, true)?;
@@ -333,7 +410,9 @@ mod cli {
 
     fn corner_latents(model: &RealNvp, corner: &str, temperature: f32) -> Result<Vec<Tensor<4>>> {
         if let Some(seed) = corner.strip_prefix("seed:") {
-            let seed: u64 = seed.parse().with_context(|| format!("`{corner}`: expected seed:<number>"))?;
+            let seed: u64 = seed
+                .parse()
+                .with_context(|| format!("`{corner}`: expected seed:<number>"))?;
             return Ok(model.sample_latents(1, temperature, seed));
         }
         let bytes = std::fs::read(corner).with_context(|| format!("reading {corner}"))?;
@@ -342,7 +421,12 @@ mod cli {
         Ok(model.encode(to_tensor(&[img], size, &model.device())))
     }
 
-    fn score(weights: Option<PathBuf>, json: bool, files: &[PathBuf], backend: Backend) -> Result<ExitCode> {
+    fn score(
+        weights: Option<PathBuf>,
+        json: bool,
+        files: &[PathBuf],
+        backend: Backend,
+    ) -> Result<ExitCode> {
         let model = load(weights, &device(backend)?)?;
         let size = model.config().image_size;
         // Decode everything first (errors stay per file), score the readable ones in
@@ -350,11 +434,15 @@ mod cli {
         let inputs: Vec<Result<Vec<u8>, String>> = files
             .iter()
             .map(|file| {
-                let bytes = std::fs::read(file).map_err(|e| format!("cannot read the file: {e}"))?;
+                let bytes =
+                    std::fs::read(file).map_err(|e| format!("cannot read the file: {e}"))?;
                 model_input(&bytes, size).map_err(|e| e.to_string())
             })
             .collect();
-        let readable: Vec<Vec<u8>> = inputs.iter().filter_map(|r| r.as_ref().ok().cloned()).collect();
+        let readable: Vec<Vec<u8>> = inputs
+            .iter()
+            .filter_map(|r| r.as_ref().ok().cloned())
+            .collect();
         let mut scores: Vec<(f64, Vec<f64>)> = Vec::with_capacity(readable.len());
         for chunk in readable.chunks(32) {
             let likelihood = model.score(to_tensor(chunk, size, &model.device()));
@@ -365,7 +453,10 @@ mod cli {
                 .map(|t| pixels_of(t.reshape([chunk.len(), 1, 1, 1])))
                 .collect::<Result<_>>()?;
             for (i, t) in total.iter().enumerate() {
-                scores.push((round4(*t as f64), parts.iter().map(|p| round4(p[i] as f64)).collect()));
+                scores.push((
+                    round4(*t as f64),
+                    parts.iter().map(|p| round4(p[i] as f64)).collect(),
+                ));
             }
         }
         let mut scores = scores.into_iter();
@@ -397,7 +488,11 @@ mod cli {
                 }
             }
         }
-        Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        Ok(if failed {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        })
     }
 
     fn round4(v: f64) -> f64 {
@@ -410,7 +505,8 @@ mod cli {
         let dims = (set.size * set.size * 3) as f64;
         let (mut png, mut webp) = (0.0, 0.0);
         for img in &set.images {
-            let rgb = image::RgbImage::from_raw(size, size, img.clone()).expect("cached images have the right size");
+            let rgb = image::RgbImage::from_raw(size, size, img.clone())
+                .expect("cached images have the right size");
             png += realnvp::image::png_bytes(&rgb).len() as f64 * 8.0 / dims;
             let mut out = Vec::new();
             image::codecs::webp::WebPEncoder::new_lossless(&mut out)

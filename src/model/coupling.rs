@@ -34,7 +34,10 @@ impl Coupling {
         let (net_in, net_out, transformed) = match spec.kind {
             MaskKind::Checkerboard => (c + 1, 2 * c, c),
             MaskKind::Channel => {
-                assert!(c % 2 == 0, "a channel coupling needs an even channel count, got {c}");
+                assert!(
+                    c % 2 == 0,
+                    "a channel coupling needs an even channel count, got {c}"
+                );
                 (c / 2, c, c / 2)
             }
         };
@@ -60,7 +63,10 @@ impl Coupling {
     fn checker_input(&self, x: &Tensor<4>) -> (Tensor<4>, Tensor<4>) {
         let [batch, _, h, w] = x.dims();
         let b = checkerboard(h, w, self.parity, &x.device());
-        let input = Tensor::cat(vec![x.clone() * b.clone(), b.clone().expand([batch, 1, h, w])], 1);
+        let input = Tensor::cat(
+            vec![x.clone() * b.clone(), b.clone().expand([batch, 1, h, w])],
+            1,
+        );
         (b, input)
     }
 
@@ -69,7 +75,11 @@ impl Coupling {
         let half = x.dims()[1] / 2;
         let first = x.clone().narrow(1, 0, half);
         let second = x.narrow(1, half, half);
-        if self.parity == 0 { (first, second) } else { (second, first) }
+        if self.parity == 0 {
+            (first, second)
+        } else {
+            (second, first)
+        }
     }
 
     fn join_halves(&self, conditioning: Tensor<4>, transformed: Tensor<4>) -> Tensor<4> {

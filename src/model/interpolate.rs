@@ -7,7 +7,11 @@ use burn::tensor::{Tensor, TensorData};
 /// Corner weights for a `steps x steps` grid, row-major (row: a, column: b).
 pub fn manifold_weights(steps: usize) -> Vec<[f32; 4]> {
     let angle = |i: usize| {
-        if steps <= 1 { 0.0 } else { std::f64::consts::FRAC_PI_2 * i as f64 / (steps - 1) as f64 }
+        if steps <= 1 {
+            0.0
+        } else {
+            std::f64::consts::FRAC_PI_2 * i as f64 / (steps - 1) as f64
+        }
     };
     let mut weights = Vec::with_capacity(steps * steps);
     for r in 0..steps {
@@ -36,8 +40,12 @@ pub fn interpolate_latents(corners: &[Vec<Tensor<4>>; 4], steps: usize) -> Vec<T
     (0..scales)
         .map(|s| {
             let [_, c, h, w] = corners[0][s].dims();
-            let stacked = Tensor::cat(corners.iter().map(|z| z[s].clone()).collect(), 0).reshape([4, c * h * w]);
-            weights.clone().matmul(stacked).reshape([steps * steps, c, h, w])
+            let stacked = Tensor::cat(corners.iter().map(|z| z[s].clone()).collect(), 0)
+                .reshape([4, c * h * w]);
+            weights
+                .clone()
+                .matmul(stacked)
+                .reshape([steps * steps, c, h, w])
         })
         .collect()
 }

@@ -14,7 +14,13 @@ pub enum MaskKind {
 /// The checkerboard mask `[1, 1, H, W]`: 1 on the conditioning sites.
 pub fn checkerboard(height: usize, width: usize, parity: usize, device: &Device) -> Tensor<4> {
     let values: Vec<f32> = (0..height * width)
-        .map(|i| if (i / width + i % width + parity) % 2 == 0 { 1.0 } else { 0.0 })
+        .map(|i| {
+            if (i / width + i % width + parity) % 2 == 0 {
+                1.0
+            } else {
+                0.0
+            }
+        })
         .collect();
     Tensor::from_data(TensorData::new(values, [1, 1, height, width]), device)
 }

@@ -47,7 +47,10 @@ impl RealNvpConfig {
     /// Checks what `init` relies on; a config read from a file goes through here first.
     pub fn validate(&self) -> Result<(), String> {
         if self.num_scales == 0 || self.num_scales > 8 {
-            return Err(format!("num_scales must be in 1..=8, got {}", self.num_scales));
+            return Err(format!(
+                "num_scales must be in 1..=8, got {}",
+                self.num_scales
+            ));
         }
         let factor = 1usize << (self.num_scales - 1);
         if self.image_size == 0 || self.image_size % factor != 0 || self.image_size > 1024 {
@@ -60,12 +63,20 @@ impl RealNvpConfig {
             return Err(format!("channels must be in 1..=16, got {}", self.channels));
         }
         if self.width == 0 || self.width > 1024 || self.blocks > 64 {
-            return Err(format!("width {} / blocks {} out of range", self.width, self.blocks));
+            return Err(format!(
+                "width {} / blocks {} out of range",
+                self.width, self.blocks
+            ));
         }
         if !(self.logit_alpha > 0.0 && self.logit_alpha < 0.5) {
-            return Err(format!("logit_alpha must be in (0, 0.5), got {}", self.logit_alpha));
+            return Err(format!(
+                "logit_alpha must be in (0, 0.5), got {}",
+                self.logit_alpha
+            ));
         }
-        if !(self.bn_eps > 0.0 && self.bn_eps.is_finite()) || !(0.0..=1.0).contains(&self.bn_momentum) {
+        if !(self.bn_eps > 0.0 && self.bn_eps.is_finite())
+            || !(0.0..=1.0).contains(&self.bn_momentum)
+        {
             return Err("bn_eps must be positive and bn_momentum in [0, 1]".into());
         }
         Ok(())
@@ -113,7 +124,10 @@ impl RealNvpConfig {
                 Scale::new(spec, &mut rng, device)
             })
             .collect();
-        RealNvp { scales, config: self.clone() }
+        RealNvp {
+            scales,
+            config: self.clone(),
+        }
     }
 
     /// # Panics
@@ -163,7 +177,9 @@ impl RealNvp {
         let mut logdets = Vec::with_capacity(self.scales.len());
         let mut h = Some(x);
         for scale in &self.scales {
-            let input = h.take().expect("every scale but the last passes its input on");
+            let input = h
+                .take()
+                .expect("every scale but the last passes its input on");
             let out = scale.forward(input);
             latents.push(out.latent);
             logdets.push(out.logdet);
@@ -196,8 +212,14 @@ impl RealNvp {
             })
             .collect();
         per_scale[0] = per_scale[0].clone() + bits_per_dim(logdet_pre, dims);
-        let total = per_scale.iter().skip(1).fold(per_scale[0].clone(), |acc, t| acc + t.clone());
-        Likelihood { bits_per_dim: total, per_scale_bits_per_dim: per_scale }
+        let total = per_scale
+            .iter()
+            .skip(1)
+            .fold(per_scale[0].clone(), |acc, t| acc + t.clone());
+        Likelihood {
+            bits_per_dim: total,
+            per_scale_bits_per_dim: per_scale,
+        }
     }
 
     /// Deterministic score: noise at the centre of every bin (u = 0.5).
@@ -226,7 +248,11 @@ impl RealNvp {
             .latent_shapes()
             .into_iter()
             .map(|[c, h, w]| {
-                let values: Vec<f32> = rng.normals(n * c * h * w).into_iter().map(|v| v * temperature).collect();
+                let values: Vec<f32> = rng
+                    .normals(n * c * h * w)
+                    .into_iter()
+                    .map(|v| v * temperature)
+                    .collect();
                 Tensor::from_data(TensorData::new(values, [n, c, h, w]), &device)
             })
             .collect()
@@ -247,8 +273,12 @@ pub fn fixture_pixels(n: usize, size: usize, device: &Device) -> Tensor<4> {
         for c in 0..3 {
             for y in 0..size {
                 for x in 0..size {
-                    let base = 40.0 + 150.0 * ((x + y + 7 * c + 13 * i) % (2 * size)) as f64 / (2 * size) as f64;
-                    let v = (base + 30.0 * (rng.uniform() - 0.5)).floor().clamp(0.0, 255.0);
+                    let base = 40.0
+                        + 150.0 * ((x + y + 7 * c + 13 * i) % (2 * size)) as f64
+                            / (2 * size) as f64;
+                    let v = (base + 30.0 * (rng.uniform() - 0.5))
+                        .floor()
+                        .clamp(0.0, 255.0);
                     values.push(v as f32);
                 }
             }

@@ -18,7 +18,13 @@ pub struct FlowStep {
 }
 
 impl FlowStep {
-    pub fn new(spec: CouplingSpec, bn_eps: f64, bn_momentum: f64, rng: &mut SeededRng, device: &Device) -> Self {
+    pub fn new(
+        spec: CouplingSpec,
+        bn_eps: f64,
+        bn_momentum: f64,
+        rng: &mut SeededRng,
+        device: &Device,
+    ) -> Self {
         Self {
             coupling: Coupling::new(spec, rng, device),
             norm: FlowBatchNorm::new(spec.channels, bn_eps, bn_momentum, device),
@@ -65,7 +71,13 @@ pub struct ScaleOutput {
 impl Scale {
     pub fn new(spec: ScaleSpec, rng: &mut SeededRng, device: &Device) -> Self {
         let mut step = |kind, parity, channels| {
-            let coupling = CouplingSpec { kind, parity, channels, width: spec.width, blocks: spec.blocks };
+            let coupling = CouplingSpec {
+                kind,
+                parity,
+                channels,
+                width: spec.width,
+                blocks: spec.blocks,
+            };
             FlowStep::new(coupling, spec.bn_eps, spec.bn_momentum, rng, device)
         };
         let checker_count = if spec.last { 4 } else { 3 };
@@ -75,7 +87,9 @@ impl Scale {
         let channel = if spec.last {
             Vec::new()
         } else {
-            (0..3).map(|i| step(MaskKind::Channel, i % 2, 4 * spec.channels)).collect()
+            (0..3)
+                .map(|i| step(MaskKind::Channel, i % 2, 4 * spec.channels))
+                .collect()
         };
         Self { checker, channel }
     }
@@ -97,7 +111,11 @@ impl Scale {
             logdet = logdet + ld;
         }
         if self.is_last() {
-            return ScaleOutput { next: None, latent: h, logdet };
+            return ScaleOutput {
+                next: None,
+                latent: h,
+                logdet,
+            };
         }
         h = squeeze(h);
         for step in &self.channel {
@@ -108,7 +126,11 @@ impl Scale {
         let half = h.dims()[1] / 2;
         let next = h.clone().narrow(1, 0, half);
         let latent = h.narrow(1, half, half);
-        ScaleOutput { next: Some(next), latent, logdet }
+        ScaleOutput {
+            next: Some(next),
+            latent,
+            logdet,
+        }
     }
 
     /// The inverse: from the next scale's reconstructed input (none for the last scale) and

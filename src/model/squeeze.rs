@@ -11,7 +11,10 @@ use burn::tensor::Tensor;
 /// If H or W is odd.
 pub fn squeeze(x: Tensor<4>) -> Tensor<4> {
     let [b, c, h, w] = x.dims();
-    assert!(h % 2 == 0 && w % 2 == 0, "squeeze needs even height and width, got {h}x{w}");
+    assert!(
+        h % 2 == 0 && w % 2 == 0,
+        "squeeze needs even height and width, got {h}x{w}"
+    );
     x.reshape([b, c, h / 2, 2, w / 2, 2])
         .permute([0, 3, 5, 1, 2, 4])
         .reshape([b, 4 * c, h / 2, w / 2])
@@ -23,7 +26,10 @@ pub fn squeeze(x: Tensor<4>) -> Tensor<4> {
 /// `[B, 4C, H, W] -> [B, C, 2H, 2W]`
 pub fn unsqueeze(x: Tensor<4>) -> Tensor<4> {
     let [b, c4, h, w] = x.dims();
-    assert!(c4 % 4 == 0, "unsqueeze needs a multiple of 4 channels, got {c4}");
+    assert!(
+        c4 % 4 == 0,
+        "unsqueeze needs a multiple of 4 channels, got {c4}"
+    );
     let c = c4 / 4;
     x.reshape([b, 2, 2, c, h, w])
         .permute([0, 3, 4, 1, 5, 2])

@@ -21,15 +21,34 @@ pub struct WnConv {
 impl WnConv {
     /// A filter bank with `g = ||v||` (so `w = v` at start), or `g = 0` when `zero` is set,
     /// which makes the layer output its bias (0): couplings start as the identity.
-    pub fn new(channels_in: usize, channels_out: usize, zero: bool, rng: &mut SeededRng, device: &Device) -> Self {
+    pub fn new(
+        channels_in: usize,
+        channels_out: usize,
+        zero: bool,
+        rng: &mut SeededRng,
+        device: &Device,
+    ) -> Self {
         let fan_in = channels_in * 9;
         let std = (2.0 / fan_in as f64).sqrt() as f32;
-        let values: Vec<f32> = rng.normals(channels_out * fan_in).into_iter().map(|x| x * std).collect();
+        let values: Vec<f32> = rng
+            .normals(channels_out * fan_in)
+            .into_iter()
+            .map(|x| x * std)
+            .collect();
         let norms: Vec<f32> = values
             .chunks(fan_in)
-            .map(|filter| if zero { 0.0 } else { filter.iter().map(|x| x * x).sum::<f32>().sqrt() })
+            .map(|filter| {
+                if zero {
+                    0.0
+                } else {
+                    filter.iter().map(|x| x * x).sum::<f32>().sqrt()
+                }
+            })
             .collect();
-        let v = Tensor::<4>::from_data(TensorData::new(values, [channels_out, channels_in, 3, 3]), device);
+        let v = Tensor::<4>::from_data(
+            TensorData::new(values, [channels_out, channels_in, 3, 3]),
+            device,
+        );
         let g = Tensor::<1>::from_data(TensorData::new(norms, [channels_out]), device);
         Self {
             v: Param::from_tensor(v),
@@ -50,6 +69,11 @@ impl WnConv {
     /// # Shapes
     /// `[B, in, H, W] -> [B, out, H, W]` (stride 1, zero padding 1).
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        conv2d(x, self.weight(), Some(self.bias.val()), ConvOptions::new([1, 1], [1, 1], [1, 1], 1))
+        conv2d(
+            x,
+            self.weight(),
+            Some(self.bias.val()),
+            ConvOptions::new([1, 1], [1, 1], [1, 1], 1),
+        )
     }
 }

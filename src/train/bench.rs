@@ -61,7 +61,12 @@ fn randomize_output_scales<M: Module>(model: M) -> M {
         fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
             let n = self.path.len();
             if n >= 2 && self.path[n - 2] == "output" && self.path[n - 1] == "g" {
-                let noise: Vec<f32> = self.rng.normals(param.lazy_shape().num_elements()).iter().map(|v| v * 0.05).collect();
+                let noise: Vec<f32> = self
+                    .rng
+                    .normals(param.lazy_shape().num_elements())
+                    .iter()
+                    .map(|v| v * 0.05)
+                    .collect();
                 return param.map(|t| {
                     let grad = t.is_require_grad();
                     let out = Tensor::from_data(TensorData::new(noise, t.shape()), &t.device());
@@ -71,18 +76,27 @@ fn randomize_output_scales<M: Module>(model: M) -> M {
             param
         }
     }
-    model.map(&mut Outputs { path: Vec::new(), rng: SeededRng::new(1) })
+    model.map(&mut Outputs {
+        path: Vec::new(),
+        rng: SeededRng::new(1),
+    })
 }
 
 pub fn run(config: &RealNvpConfig, device: &Device, options: &BenchOptions) -> BenchResult {
     let b = options.batch;
     let s = config.image_size;
     let mut rng = SeededRng::new(0);
-    let pixels: Vec<f32> = rng.uniforms(b * 3 * s * s).into_iter().map(|u| (u * 256.0).floor()).collect();
+    let pixels: Vec<f32> = rng
+        .uniforms(b * 3 * s * s)
+        .into_iter()
+        .map(|u| (u * 256.0).floor())
+        .collect();
     let train_device = device.clone().autodiff();
     let mut model = randomize_output_scales(config.init_seeded(0, &train_device));
     let params = model.num_params();
-    let mut optim = AdamConfig::new().with_grad_clipping(Some(GradientClippingConfig::Norm(100.0))).init();
+    let mut optim = AdamConfig::new()
+        .with_grad_clipping(Some(GradientClippingConfig::Norm(100.0)))
+        .init();
     let x = Tensor::<4>::from_data(TensorData::new(pixels.clone(), [b, 3, s, s]), &train_device);
     let train = timed(
         || {
@@ -91,7 +105,12 @@ pub fn run(config: &RealNvpConfig, device: &Device, options: &BenchOptions) -> B
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optim.step(1e-4, model.clone(), grads);
             // Reading the loss back waits for the step's device work.
-            let _ = model.scales[0].checker[0].coupling.s_scale.val().sum().into_scalar::<f32>();
+            let _ = model.scales[0].checker[0]
+                .coupling
+                .s_scale
+                .val()
+                .sum()
+                .into_scalar::<f32>();
         },
         options.warmup,
         options.seconds,

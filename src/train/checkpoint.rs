@@ -43,14 +43,22 @@ pub fn exists(out: &Path) -> bool {
     dir(out).join(PROGRESS).is_file()
 }
 
-pub fn save(out: &Path, model: &RealNvp, optim: &ModuleOptimizer, progress: &Progress, config_json: &str) -> Result<()> {
+pub fn save(
+    out: &Path,
+    model: &RealNvp,
+    optim: &ModuleOptimizer,
+    progress: &Progress,
+    config_json: &str,
+) -> Result<()> {
     let final_dir = dir(out);
     let tmp = out.join("checkpoint.tmp");
     let old = out.join("checkpoint.old");
     let _ = fs::remove_dir_all(&tmp);
     fs::create_dir_all(&tmp)?;
     fs::write(tmp.join(MODEL), to_bytes(model, Precision::F32, None)?)?;
-    let optim_bytes = optim.into_bytes().map_err(|e| anyhow::anyhow!("serialising the optimizer: {e:?}"))?;
+    let optim_bytes = optim
+        .into_bytes()
+        .map_err(|e| anyhow::anyhow!("serialising the optimizer: {e:?}"))?;
     fs::write(tmp.join(OPTIM), &optim_bytes[..])?;
     fs::write(tmp.join(PROGRESS), serde_json::to_string_pretty(progress)?)?;
     fs::write(tmp.join(CONFIG), config_json)?;
@@ -65,14 +73,22 @@ pub fn save(out: &Path, model: &RealNvp, optim: &ModuleOptimizer, progress: &Pro
 
 pub fn load(out: &Path, optim: ModuleOptimizer, device: &Device) -> Result<Checkpoint> {
     let d = dir(out);
-    let read = |name: &str| fs::read(d.join(name)).with_context(|| format!("reading {}", d.join(name).display()));
+    let read = |name: &str| {
+        fs::read(d.join(name)).with_context(|| format!("reading {}", d.join(name).display()))
+    };
     let model = load_model(&read(MODEL)?, device)
         .with_context(|| format!("loading {}", d.join(MODEL).display()))?
         .model;
     let optim = optim
         .from_bytes(Bytes::from_bytes_vec(read(OPTIM)?))
         .map_err(|e| anyhow::anyhow!("reading the optimizer state: {e:?}"))?;
-    let progress: Progress = serde_json::from_slice(&read(PROGRESS)?).context("parsing progress.json")?;
+    let progress: Progress =
+        serde_json::from_slice(&read(PROGRESS)?).context("parsing progress.json")?;
     let config_json = String::from_utf8(read(CONFIG)?).context("config.json is not UTF-8")?;
-    Ok(Checkpoint { model, optim, progress, config_json })
+    Ok(Checkpoint {
+        model,
+        optim,
+        progress,
+        config_json,
+    })
 }

@@ -32,7 +32,11 @@ pub fn find_images(root: &Path) -> Result<Vec<PathBuf>> {
 }
 
 fn is_image_name(path: &Path) -> bool {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     matches!(ext.as_str(), "jpg" | "jpeg" | "png")
 }
 
@@ -42,7 +46,11 @@ pub fn identity_key(path: &Path) -> String {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
     match stem.rsplit_once('_') {
-        Some((head, digits)) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => head.to_string(),
+        Some((head, digits))
+            if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            head.to_string()
+        }
         _ => stem.to_string(),
     }
 }
@@ -82,18 +90,28 @@ pub fn load(root: &Path, size: usize, cache_dir: &Path, show_progress: bool) -> 
         bail!("no JPEG or PNG images under {}", root.display());
     }
     let listing: String = files.iter().map(|p| format!("{}\n", p.display())).collect();
-    let cache = cache_dir.join(format!("faces-{size}-{:016x}.bin", fnv1a64(listing.as_bytes())));
+    let cache = cache_dir.join(format!(
+        "faces-{size}-{:016x}.bin",
+        fnv1a64(listing.as_bytes())
+    ));
     let decoded = match read_cache(&cache, files.len(), size) {
         Some(decoded) => decoded,
         None => {
             let decoded = decode_all(&files, size, show_progress);
-            write_cache(&cache, &decoded, size).with_context(|| format!("writing cache {}", cache.display()))?;
+            write_cache(&cache, &decoded, size)
+                .with_context(|| format!("writing cache {}", cache.display()))?;
             decoded
         }
     };
     let mut data = FaceData {
-        train: ImageSet { size, images: Vec::new() },
-        val: ImageSet { size, images: Vec::new() },
+        train: ImageSet {
+            size,
+            images: Vec::new(),
+        },
+        val: ImageSet {
+            size,
+            images: Vec::new(),
+        },
         skipped: Vec::new(),
     };
     for (path, result) in files.into_iter().zip(decoded) {
@@ -132,7 +150,10 @@ fn decode_all(files: &[PathBuf], size: usize, show_progress: bool) -> Decoded {
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("decoder threads do not panic")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("decoder threads do not panic"))
+            .collect()
     });
     bar.finish_and_clear();
     for (i, r) in chunks.into_iter().flatten() {
@@ -205,9 +226,11 @@ pub fn progress_bar(len: u64, what: &str, visible: bool) -> indicatif::ProgressB
     }
     let bar = indicatif::ProgressBar::new(len);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{msg:>10} [{bar:30}] {pos}/{len} ({per_sec}, eta {eta})")
-            .expect("static template")
-            .progress_chars("=> "),
+        indicatif::ProgressStyle::with_template(
+            "{msg:>10} [{bar:30}] {pos}/{len} ({per_sec}, eta {eta})",
+        )
+        .expect("static template")
+        .progress_chars("=> "),
     );
     bar.set_message(what.to_string());
     bar
@@ -219,8 +242,14 @@ mod tests {
 
     #[test]
     fn identity_keys_group_people() {
-        assert_eq!(identity_key(Path::new("lfw/Aaron_Peirsol_0003.jpg")), "Aaron_Peirsol");
-        assert_eq!(identity_key(Path::new("x/Aaron_Peirsol_0001.jpg")), "Aaron_Peirsol");
+        assert_eq!(
+            identity_key(Path::new("lfw/Aaron_Peirsol_0003.jpg")),
+            "Aaron_Peirsol"
+        );
+        assert_eq!(
+            identity_key(Path::new("x/Aaron_Peirsol_0001.jpg")),
+            "Aaron_Peirsol"
+        );
         assert_eq!(
             identity_key(Path::new("100_1_0_20170110183726390.jpg.chip.jpg")),
             "100_1_0_20170110183726390.jpg.chip"
@@ -230,7 +259,9 @@ mod tests {
 
     #[test]
     fn split_is_about_five_percent() {
-        let n = (0..4000).filter(|i| is_validation(Path::new(&format!("img{i}.png")))).count();
+        let n = (0..4000)
+            .filter(|i| is_validation(Path::new(&format!("img{i}.png"))))
+            .count();
         assert!((120..280).contains(&n), "{n} of 4000");
     }
 }

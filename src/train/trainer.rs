@@ -67,39 +67,76 @@ pub struct TrainSummary {
 }
 
 pub fn train(config: TrainingConfig, options: TrainOptions) -> Result<TrainSummary> {
-    config.model.validate().map_err(|e| anyhow::anyhow!("invalid model config: {e}"))?;
+    config
+        .model
+        .validate()
+        .map_err(|e| anyhow::anyhow!("invalid model config: {e}"))?;
     if config.batch_size == 0 || config.epochs == 0 {
         bail!("batch size and epochs must be positive");
     }
-    fs::create_dir_all(&options.out).with_context(|| format!("creating {}", options.out.display()))?;
-    let faces = data::load(&options.data, config.model.image_size, &options.cache, options.progress)?;
+    fs::create_dir_all(&options.out)
+        .with_context(|| format!("creating {}", options.out.display()))?;
+    let faces = data::load(
+        &options.data,
+        config.model.image_size,
+        &options.cache,
+        options.progress,
+    )?;
     let mut train_set = faces.train;
     if let Some(limit) = options.limit {
         train_set.images.truncate(limit);
     }
     if !faces.skipped.is_empty() {
-        eprintln!("skipped {} unreadable files, e.g. {}: {}", faces.skipped.len(), faces.skipped[0].0.display(), faces.skipped[0].1);
+        eprintln!(
+            "skipped {} unreadable files, e.g. {}: {}",
+            faces.skipped.len(),
+            faces.skipped[0].0.display(),
+            faces.skipped[0].1
+        );
     }
     if train_set.len() < config.batch_size {
-        bail!("{} training images, fewer than one batch of {}", train_set.len(), config.batch_size);
+        bail!(
+            "{} training images, fewer than one batch of {}",
+            train_set.len(),
+            config.batch_size
+        );
     }
-    eprintln!("{} training and {} validation images at {}x{}", train_set.len(), faces.val.len(), train_set.size, train_set.size);
+    eprintln!(
+        "{} training and {} validation images at {}x{}",
+        train_set.len(),
+        faces.val.len(),
+        train_set.size,
+        train_set.size
+    );
 
     let device = options.device.clone().autodiff();
     let config_json = config.to_string();
     let optim = AdamConfig::new()
         .with_grad_clipping(Some(GradientClippingConfig::Norm(config.grad_clip)))
         .init();
-    let (mut model, mut optim, mut progress) = if options.resume && checkpoint::exists(&options.out) {
+    let (mut model, mut optim, mut progress) = if options.resume && checkpoint::exists(&options.out)
+    {
         let ck = checkpoint::load(&options.out, optim, &device)?;
         if ck.config_json != config_json {
-            bail!("the checkpoint in {} was made with another training config; resume with the same flags or use a new --out", options.out.display());
+            bail!(
+                "the checkpoint in {} was made with another training config; resume with the same flags or use a new --out",
+                options.out.display()
+            );
         }
         eprintln!("resuming at step {}", ck.progress.step);
         (ck.model, ck.optim, ck.progress)
     } else {
         let model = with_stable_ids(config.model.init_seeded(config.seed, &device));
-        (model, optim, Progress { step: 0, images_seen: 0, train_seconds: 0.0, last_val_bits_per_dim: None })
+        (
+            model,
+            optim,
+            Progress {
+                step: 0,
+                images_seen: 0,
+                train_seconds: 0.0,
+                last_val_bits_per_dim: None,
+            },
+        )
     };
     let _ = fs::write(options.out.join("config.json"), &config_json);
 
@@ -119,7 +156,10 @@ pub fn train(config: TrainingConfig, options: TrainOptions) -> Result<TrainSumma
     let mut segment_images = 0u64;
     let mut running_bpd: Option<f64> = None;
     let mut steps_this_run = 0;
-    let mut log = fs::OpenOptions::new().create(true).append(true).open(options.out.join("train_log.jsonl"))?;
+    let mut log = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(options.out.join("train_log.jsonl"))?;
 
     while progress.step < total_steps {
         let step = progress.step;
@@ -141,17 +181,27 @@ pub fn train(config: TrainingConfig, options: TrainOptions) -> Result<TrainSumma
         running_bpd = Some(running_bpd.map_or(bpd_value, |r| 0.95 * r + 0.05 * bpd_value));
         let rate = segment_images as f64 / segment_start.elapsed().as_secs_f64().max(1e-9);
         bar.set_position(progress.step as u64);
-        bar.set_message(format!("{:.3} bpd {:.1} img/s", running_bpd.unwrap_or(bpd_value), rate));
+        bar.set_message(format!(
+            "{:.3} bpd {:.1} img/s",
+            running_bpd.unwrap_or(bpd_value),
+            rate
+        ));
 
         let epoch_end = progress.step % steps_per_epoch == 0;
         let out_of_steps = options.max_steps.is_some_and(|m| steps_this_run >= m);
-        let out_of_time = options.max_minutes.is_some_and(|m| run_start.elapsed().as_secs_f64() >= m * 60.0);
+        let out_of_time = options
+            .max_minutes
+            .is_some_and(|m| run_start.elapsed().as_secs_f64() >= m * 60.0);
         let interrupted = stop.load(Ordering::SeqCst);
         if epoch_end || out_of_steps || out_of_time || interrupted || progress.step == total_steps {
             progress.train_seconds += segment_start.elapsed().as_secs_f64();
             if epoch_end || progress.step == total_steps {
                 let valid = model.valid();
-                let val = if faces.val.is_empty() { None } else { Some(evaluate(&valid, &faces.val, config.batch_size)) };
+                let val = if faces.val.is_empty() {
+                    None
+                } else {
+                    Some(evaluate(&valid, &faces.val, config.batch_size))
+                };
                 progress.last_val_bits_per_dim = val;
                 write_samples(&valid, &options.out, progress.step / steps_per_epoch)?;
                 let line = serde_json::json!({
@@ -176,16 +226,30 @@ pub fn train(config: TrainingConfig, options: TrainOptions) -> Result<TrainSumma
             segment_start = Instant::now();
             segment_images = 0;
             if (out_of_steps || out_of_time || interrupted) && progress.step < total_steps {
-                bar.abandon_with_message(format!("stopped at step {}; continue with --resume", progress.step));
-                return Ok(TrainSummary { steps: progress.step, finished: false, val_bits_per_dim: progress.last_val_bits_per_dim });
+                bar.abandon_with_message(format!(
+                    "stopped at step {}; continue with --resume",
+                    progress.step
+                ));
+                return Ok(TrainSummary {
+                    steps: progress.step,
+                    finished: false,
+                    val_bits_per_dim: progress.last_val_bits_per_dim,
+                });
             }
         }
     }
     bar.finish_with_message("done");
     let final_path = options.out.join("final.safetensors");
-    fs::write(&final_path, crate::weights::to_bytes(&model, crate::weights::Precision::F32, None)?)?;
+    fs::write(
+        &final_path,
+        crate::weights::to_bytes(&model, crate::weights::Precision::F32, None)?,
+    )?;
     eprintln!("wrote {}", final_path.display());
-    Ok(TrainSummary { steps: progress.step, finished: true, val_bits_per_dim: progress.last_val_bits_per_dim })
+    Ok(TrainSummary {
+        steps: progress.step,
+        finished: true,
+        val_bits_per_dim: progress.last_val_bits_per_dim,
+    })
 }
 
 /// Linear warm-up, then cosine decay to 5% of the peak.
@@ -201,10 +265,21 @@ pub fn learning_rate(config: &TrainingConfig, step: usize, total: usize) -> f64 
 
 /// The batch of `step`: a fresh permutation per epoch, random flips and uniform
 /// dequantisation noise, all derived from (seed, step) so that a resume is exact.
-fn batch(set: &ImageSet, config: &TrainingConfig, step: usize, steps_per_epoch: usize, device: &Device) -> (Tensor<4>, Tensor<4>) {
+fn batch(
+    set: &ImageSet,
+    config: &TrainingConfig,
+    step: usize,
+    steps_per_epoch: usize,
+    device: &Device,
+) -> (Tensor<4>, Tensor<4>) {
     let epoch = step / steps_per_epoch;
     let mut order: Vec<usize> = (0..set.len()).collect();
-    let mut rng = SeededRng::new(config.seed ^ 0xE90C_0000u64.wrapping_add(epoch as u64).wrapping_mul(0x9E37_79B9));
+    let mut rng = SeededRng::new(
+        config.seed
+            ^ 0xE90C_0000u64
+                .wrapping_add(epoch as u64)
+                .wrapping_mul(0x9E37_79B9),
+    );
     for i in (1..order.len()).rev() {
         order.swap(i, (rng.next_u64() % (i as u64 + 1)) as usize);
     }
@@ -230,7 +305,10 @@ fn batch(set: &ImageSet, config: &TrainingConfig, step: usize, steps_per_epoch: 
         .collect();
     let pixels = crate::image::to_tensor(&images, size, device);
     let n = config.batch_size * 3 * size * size;
-    let noise = Tensor::from_data(TensorData::new(rng.uniforms(n), [config.batch_size, 3, size, size]), device);
+    let noise = Tensor::from_data(
+        TensorData::new(rng.uniforms(n), [config.batch_size, 3, size, size]),
+        device,
+    );
     (pixels, noise)
 }
 
@@ -240,7 +318,11 @@ pub fn evaluate(model: &RealNvp, set: &ImageSet, batch_size: usize) -> f64 {
     let mut sum = 0.0;
     for chunk in set.images.chunks(batch_size) {
         let pixels = crate::image::to_tensor(chunk, set.size, &device);
-        let bpd = model.score(pixels).bits_per_dim.into_data().convert::<f64>();
+        let bpd = model
+            .score(pixels)
+            .bits_per_dim
+            .into_data()
+            .convert::<f64>();
         sum += bpd.iter::<f64>().sum::<f64>();
     }
     sum / set.len() as f64
@@ -248,10 +330,16 @@ pub fn evaluate(model: &RealNvp, set: &ImageSet, batch_size: usize) -> f64 {
 
 fn write_samples(model: &RealNvp, out: &Path, epoch: usize) -> Result<()> {
     let size = model.config().image_size;
-    let values = model.sample(36, 0.7, 1).into_data().convert::<f32>().try_to_vec::<f32>().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let values = model
+        .sample(36, 0.7, 1)
+        .into_data()
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let dir = out.join("samples");
     fs::create_dir_all(&dir)?;
-    grid(&from_values(&values, 36, size), size, 6, 2).save(dir.join(format!("epoch-{epoch:03}.png")))?;
+    grid(&from_values(&values, 36, size), size, 6, 2)
+        .save(dir.join(format!("epoch-{epoch:03}.png")))?;
     Ok(())
 }
 
@@ -278,9 +366,13 @@ fn weight_norm_l2(model: &RealNvp) -> Tensor<1> {
             }
         }
     }
-    let mut c = Collect { path: Vec::new(), sum: None };
+    let mut c = Collect {
+        path: Vec::new(),
+        sum: None,
+    };
     model.visit(&mut c);
-    c.sum.expect("every model has weight-normalised convolutions")
+    c.sum
+        .expect("every model has weight-normalised convolutions")
 }
 
 /// Gives every parameter the id its path implies, so optimizer state survives a reload.

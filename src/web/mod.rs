@@ -1,52 +1,83 @@
-//! The browser API (wasm only): the page loads weights bytes, then generates, interpolates
-//! and scores through this object. Every method is async and never reads GPU data back
-//! synchronously.
+//! The browser API (wasm only). The page runs it in a Web Worker (`web/worker.js`): the
+//! worker picks a backend, loads the fetched weight bytes, then generates, interpolates and
+//! scores through these objects while the page's main thread only draws. Every method that
+//! touches tensor data is async and reads back with `into_data_async` (never synchronously).
+//!
+//! Long jobs are pumps: [`Model::sample`] and [`Model::interpolate`] return a [`Faces`]
+//! whose `next(k)` decodes `k` more faces, so the worker can report progress, yield between
+//! chunks and drop a job that the page no longer wants.
 
+mod photo;
+
+use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use wasm_bindgen::prelude::*;
 
+pub use photo::{Photo, max_file_bytes};
+
 use crate::RealNvp;
-use crate::image::{from_values, to_tensor};
+use crate::image::{from_values, png_bytes, to_tensor};
+use crate::model::interpolate::interpolate_latents;
+use photo::rgba;
+
+/// Most faces one [`Model::sample`] call draws.
+pub const MAX_FACES: usize = 256;
+/// Most rows (and columns) of an interpolation grid.
+pub const MAX_STEPS: usize = 16;
 
 #[wasm_bindgen(start)]
 pub fn start() {
     console_error_panic_hook::set_once();
 }
 
-/// Which compute device the page ended up on.
+/// The compute device the page ended up on.
 #[wasm_bindgen]
 pub struct Backend {
     device: Device,
-    name: String,
+    kind: &'static str,
     fallback_reason: Option<String>,
 }
 
 #[wasm_bindgen]
 impl Backend {
-    /// WebGPU when it works, else the CPU backend with the reason.
-    #[wasm_bindgen(js_name = init)]
+    /// burn's wgpu backend on WebGPU when the browser offers a working adapter, else the
+    /// pure-Rust CPU backend (`flex`) with the reason. `prefer_cpu` skips WebGPU.
     pub async fn init(prefer_cpu: bool) -> Backend {
         if prefer_cpu {
-            return Backend { device: crate::device::cpu(), name: "cpu (requested)".into(), fallback_reason: None };
+            return Backend {
+                device: crate::device::cpu(),
+                kind: "cpu",
+                fallback_reason: None,
+            };
         }
         match crate::device::webgpu().await {
-            Ok(device) => Backend { device, name: "webgpu".into(), fallback_reason: None },
-            Err(reason) => Backend { device: crate::device::cpu(), name: "cpu".into(), fallback_reason: Some(reason) },
+            Ok(device) => Backend {
+                device,
+                kind: "webgpu",
+                fallback_reason: None,
+            },
+            Err(reason) => Backend {
+                device: crate::device::cpu(),
+                kind: "cpu",
+                fallback_reason: Some(format!("WebGPU could not start: {reason}")),
+            },
         }
     }
 
+    /// `"webgpu"` or `"cpu"`.
     #[wasm_bindgen(getter)]
-    pub fn name(&self) -> String {
-        self.name.clone()
+    pub fn kind(&self) -> String {
+        self.kind.to_string()
     }
 
+    /// Why WebGPU was not used, when it was tried and failed.
     #[wasm_bindgen(getter, js_name = fallbackReason)]
     pub fn fallback_reason(&self) -> Option<String> {
         self.fallback_reason.clone()
     }
 }
 
-/// A loaded model on one device.
+/// A model loaded on one device.
 #[wasm_bindgen]
 pub struct Model {
     model: RealNvp,
@@ -54,52 +85,291 @@ pub struct Model {
 }
 
 async fn read_values<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, JsError> {
-    let data = t.into_data_async().await.map_err(|e| JsError::new(&format!("reading a tensor back: {e:?}")))?;
-    data.convert::<f32>().try_to_vec::<f32>().map_err(|e| JsError::new(&format!("{e:?}")))
+    let data = t
+        .into_data_async()
+        .await
+        .map_err(|e| JsError::new(&format!("reading a tensor back: {e:?}")))?;
+    data.convert::<f32>()
+        .try_to_vec::<f32>()
+        .map_err(|e| JsError::new(&format!("reading a tensor back: {e:?}")))
+}
+
+fn check_temperature(temperature: f32) -> Result<(), JsError> {
+    if temperature.is_finite() && (0.0..=4.0).contains(&temperature) {
+        Ok(())
+    } else {
+        Err(JsError::new(&format!(
+            "the temperature must be a number from 0 to 4, got {temperature}"
+        )))
+    }
 }
 
 #[wasm_bindgen]
 impl Model {
     /// Builds the model a weight file describes; a bad file rejects with the reason.
-    #[wasm_bindgen(js_name = load)]
     pub fn load(backend: &Backend, bytes: &[u8]) -> Result<Model, JsError> {
         let loaded = crate::weights::load_model(bytes, &backend.device)?;
-        Ok(Model { model: loaded.model, stats: loaded.stats })
+        Ok(Model {
+            model: loaded.model,
+            stats: loaded.stats,
+        })
     }
 
+    /// Height and width of the model's images, from the weight file.
     #[wasm_bindgen(getter, js_name = imageSize)]
     pub fn image_size(&self) -> usize {
         self.model.config().image_size
     }
 
-    /// The statistics JSON shipped with the weights, if any.
+    #[wasm_bindgen(getter, js_name = numScales)]
+    pub fn num_scales(&self) -> usize {
+        self.model.config().num_scales
+    }
+
+    /// Number of parameters (weights, biases, batch-norm statistics).
+    #[wasm_bindgen(getter)]
+    pub fn parameters(&self) -> usize {
+        self.model.num_params()
+    }
+
+    /// The statistics JSON shipped with the weights (validation bits/dim and quantiles).
     #[wasm_bindgen(getter)]
     pub fn stats(&self) -> Option<String> {
         self.stats.clone()
     }
 
-    /// `n` faces as RGBA bytes, `n` tiles of `imageSize^2` pixels one after another.
-    pub async fn generate(&self, n: usize, temperature: f32, seed: u64) -> Result<Vec<u8>, JsError> {
-        let size = self.model.config().image_size;
-        let values = read_values(self.model.sample(n, temperature, seed)).await?;
-        Ok(rgba(&from_values(&values, n, size)))
+    /// `n` faces at `temperature` from `seed`: the same latents as
+    /// `realnvp sample --n n --temperature t --seed s`, decoded by [`Faces::next`].
+    pub fn sample(&self, n: usize, temperature: f32, seed: u64) -> Result<Faces, JsError> {
+        if !(1..=MAX_FACES).contains(&n) {
+            return Err(JsError::new(&format!(
+                "the number of faces must be from 1 to {MAX_FACES}, got {n}"
+            )));
+        }
+        check_temperature(temperature)?;
+        Ok(Faces::new(
+            self.model.clone(),
+            self.model.sample_latents(n, temperature, seed),
+        ))
     }
 
-    /// Bits/dim, then the per-scale parts, of one `imageSize^2` RGB image (HWC bytes).
-    pub async fn score(&self, rgb: &[u8]) -> Result<Vec<f32>, JsError> {
-        let size = self.model.config().image_size;
-        if rgb.len() != size * size * 3 {
-            return Err(JsError::new(&format!("expected {size}x{size} RGB bytes")));
+    /// The latents of one sampled face (an interpolation corner `seed:N` in the CLI).
+    #[wasm_bindgen(js_name = sampleLatents)]
+    pub fn sample_latents(&self, temperature: f32, seed: u64) -> Result<Latents, JsError> {
+        check_temperature(temperature)?;
+        Ok(Latents {
+            latents: self.model.sample_latents(1, temperature, seed),
+        })
+    }
+
+    /// The latents of a photo's square crop `(x, y, side)` (resized like the CLI does).
+    pub fn encode(&self, photo: &Photo, x: u32, y: u32, side: u32) -> Result<Latents, JsError> {
+        let size = self.image_size();
+        let rgb = photo.crop_rgb(x, y, side, size)?;
+        Ok(Latents {
+            latents: self
+                .model
+                .encode(to_tensor(&[rgb], size, &self.model.device())),
+        })
+    }
+
+    /// A `steps x steps` grid between four corners (row-major: corner `a` top left, `b` top
+    /// right, `c` bottom left, `d` bottom right), interpolated at every scale with the
+    /// paper's manifold weights; decoded by [`Faces::next`].
+    pub fn interpolate(
+        &self,
+        a: &Latents,
+        b: &Latents,
+        c: &Latents,
+        d: &Latents,
+        steps: usize,
+    ) -> Result<Faces, JsError> {
+        if !(2..=MAX_STEPS).contains(&steps) {
+            return Err(JsError::new(&format!(
+                "the grid must have 2 to {MAX_STEPS} steps per side, got {steps}"
+            )));
         }
-        let likelihood = self.model.score(to_tensor(&[rgb.to_vec()], size, &self.model.device()));
-        let mut out = read_values(likelihood.bits_per_dim).await?;
-        for part in likelihood.per_scale_bits_per_dim {
-            out.extend(read_values(part).await?);
+        let corners = [
+            a.latents.clone(),
+            b.latents.clone(),
+            c.latents.clone(),
+            d.latents.clone(),
+        ];
+        Ok(Faces::new(
+            self.model.clone(),
+            interpolate_latents(&corners, steps),
+        ))
+    }
+
+    /// Scores a photo's square crop `(x, y, side)` exactly as `realnvp score` scores a file's
+    /// centred square: bits/dim, its per-scale parts, and the PNG size of the same pixels.
+    pub async fn score(&self, photo: &Photo, x: u32, y: u32, side: u32) -> Result<Score, JsError> {
+        let size = self.image_size();
+        let rgb = photo.crop_rgb(x, y, side, size)?;
+        let likelihood = self.model.score(to_tensor(
+            std::slice::from_ref(&rgb),
+            size,
+            &self.model.device(),
+        ));
+        let mut parts = vec![likelihood.bits_per_dim];
+        parts.extend(likelihood.per_scale_bits_per_dim);
+        let values = read_values(Tensor::cat(parts, 0)).await?;
+        if values.iter().any(|v| !v.is_finite()) {
+            return Err(JsError::new(
+                "the backend returned a non-finite score; the GPU results cannot be trusted",
+            ));
         }
-        Ok(out)
+        let image = image::RgbImage::from_raw(size as u32, size as u32, rgb.clone())
+            .expect("crop_resize returns size x size RGB bytes");
+        let dims = (size * size * 3) as f64;
+        Ok(Score {
+            bits_per_dim: values[0] as f64,
+            per_scale: values[1..].iter().map(|&v| v as f64).collect(),
+            png_bits_per_dim: png_bytes(&image).len() as f64 * 8.0 / dims,
+            crop: rgba(&rgb),
+        })
+    }
+
+    /// The crop encoded to latents and decoded back (RGBA): the flow is invertible, so this
+    /// shows the input again up to float rounding.
+    pub async fn reconstruct(
+        &self,
+        photo: &Photo,
+        x: u32,
+        y: u32,
+        side: u32,
+    ) -> Result<Reconstruction, JsError> {
+        let size = self.image_size();
+        let rgb = photo.crop_rgb(x, y, side, size)?;
+        let pixels = to_tensor(std::slice::from_ref(&rgb), size, &self.model.device());
+        let back = self.model.decode(self.model.encode(pixels));
+        let values = read_values(back).await?;
+        let out = from_values(&values, 1, size).remove(0);
+        let max_error = out
+            .iter()
+            .zip(&rgb)
+            .map(|(a, b)| a.abs_diff(*b))
+            .max()
+            .unwrap_or(0);
+        Ok(Reconstruction {
+            rgba: rgba(&out),
+            max_error,
+        })
     }
 }
 
-fn rgba(images: &[Vec<u8>]) -> Vec<u8> {
-    images.iter().flat_map(|img| img.chunks(3).flat_map(|p| [p[0], p[1], p[2], 255])).collect()
+/// One image's latents, one tensor per scale (batch 1).
+#[wasm_bindgen]
+pub struct Latents {
+    latents: Vec<Tensor<4>>,
+}
+
+/// Faces waiting to be decoded from their latents, a chunk at a time.
+#[wasm_bindgen]
+pub struct Faces {
+    model: RealNvp,
+    latents: Vec<Tensor<4>>,
+    total: usize,
+    done: usize,
+}
+
+impl Faces {
+    fn new(model: RealNvp, latents: Vec<Tensor<4>>) -> Faces {
+        let total = latents[0].dims()[0];
+        Faces {
+            model,
+            latents,
+            total,
+            done: 0,
+        }
+    }
+}
+
+#[wasm_bindgen]
+impl Faces {
+    #[wasm_bindgen(getter)]
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    /// Faces decoded so far.
+    #[wasm_bindgen(getter)]
+    pub fn done(&self) -> usize {
+        self.done
+    }
+
+    /// Decodes up to `k` more faces: RGBA bytes, `imageSize^2` pixels per face, one face
+    /// after another. Empty once all are done.
+    pub async fn next(&mut self, k: usize) -> Result<Vec<u8>, JsError> {
+        let k = k.max(1).min(self.total - self.done);
+        if k == 0 {
+            return Ok(Vec::new());
+        }
+        let chunk = self
+            .latents
+            .iter()
+            .map(|z| z.clone().narrow(0, self.done, k))
+            .collect();
+        let size = self.model.config().image_size;
+        let values = read_values(self.model.decode(chunk)).await?;
+        self.done += k;
+        let faces = from_values(&values, k, size);
+        Ok(faces.iter().flat_map(|face| rgba(face)).collect())
+    }
+}
+
+/// The score of one crop.
+#[wasm_bindgen]
+pub struct Score {
+    bits_per_dim: f64,
+    per_scale: Vec<f64>,
+    png_bits_per_dim: f64,
+    crop: Vec<u8>,
+}
+
+#[wasm_bindgen]
+impl Score {
+    #[wasm_bindgen(getter, js_name = bitsPerDim)]
+    pub fn bits_per_dim(&self) -> f64 {
+        self.bits_per_dim
+    }
+
+    /// Each scale's share of the bits/dim (they sum to the total), finest scale first.
+    #[wasm_bindgen(getter, js_name = perScale)]
+    pub fn per_scale(&self) -> Vec<f64> {
+        self.per_scale.clone()
+    }
+
+    /// Bits/dim of the same crop saved as PNG (best compression).
+    #[wasm_bindgen(getter, js_name = pngBitsPerDim)]
+    pub fn png_bits_per_dim(&self) -> f64 {
+        self.png_bits_per_dim
+    }
+
+    /// The model input (the resized crop), RGBA.
+    #[wasm_bindgen(getter)]
+    pub fn crop(&self) -> Vec<u8> {
+        self.crop.clone()
+    }
+}
+
+/// A crop encoded and decoded again.
+#[wasm_bindgen]
+pub struct Reconstruction {
+    rgba: Vec<u8>,
+    max_error: u8,
+}
+
+#[wasm_bindgen]
+impl Reconstruction {
+    #[wasm_bindgen(getter)]
+    pub fn rgba(&self) -> Vec<u8> {
+        self.rgba.clone()
+    }
+
+    /// Largest difference from the input over all sub-pixels (0 to 255).
+    #[wasm_bindgen(getter, js_name = maxError)]
+    pub fn max_error(&self) -> u8 {
+        self.max_error
+    }
 }

@@ -28,7 +28,10 @@ pub fn perturb<M: Module>(module: M, seed: u64, scale: f32) -> M {
             })
         }
     }
-    module.map(&mut Perturb { rng: SeededRng::new(seed), scale })
+    module.map(&mut Perturb {
+        rng: SeededRng::new(seed),
+        scale,
+    })
 }
 
 /// Turns every training flag off (batch norm uses its running statistics) without leaving
@@ -52,23 +55,37 @@ pub fn autodiff_cpu() -> Device {
 }
 
 pub fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().convert::<f32>().try_into_vec::<f32>().unwrap()
+    t.into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .unwrap()
 }
 
 pub fn max_abs_diff<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f32 {
-    values(a).iter().zip(values(b)).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    values(a)
+        .iter()
+        .zip(values(b))
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
 
 /// A random tensor in logit-like range, from a seed.
 pub fn random_input(shape: [usize; 4], seed: u64, device: &Device) -> Tensor<4> {
     let n = shape.iter().product();
-    Tensor::from_data(TensorData::new(SeededRng::new(seed).normals(n), shape), device)
+    Tensor::from_data(
+        TensorData::new(SeededRng::new(seed).normals(n), shape),
+        device,
+    )
 }
 
 /// Random 8-bit pixels (as floats).
 pub fn random_pixels(shape: [usize; 4], seed: u64, device: &Device) -> Tensor<4> {
     let n = shape.iter().product();
-    let v: Vec<f32> = SeededRng::new(seed).uniforms(n).into_iter().map(|u| (u * 256.0).floor()).collect();
+    let v: Vec<f32> = SeededRng::new(seed)
+        .uniforms(n)
+        .into_iter()
+        .map(|u| (u * 256.0).floor())
+        .collect();
     Tensor::from_data(TensorData::new(v, shape), device)
 }
 
@@ -94,7 +111,9 @@ pub fn brute_force_logdet(f: impl Fn(Tensor<4>) -> Tensor<1>, x: Tensor<4>) -> f
 pub fn log_abs_det(a: &mut [f64], n: usize) -> f64 {
     let mut sum = 0.0;
     for k in 0..n {
-        let pivot = (k..n).max_by(|&i, &j| a[i * n + k].abs().total_cmp(&a[j * n + k].abs())).unwrap();
+        let pivot = (k..n)
+            .max_by(|&i, &j| a[i * n + k].abs().total_cmp(&a[j * n + k].abs()))
+            .unwrap();
         if pivot != k {
             for c in 0..n {
                 a.swap(k * n + c, pivot * n + c);

@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// Measures the built page (dist/) in headless Chromium, served on 127.0.0.1:
+// time to first faces from a cold load (fresh profile: weights fetch + wasm compile +
+// shader compile + the first 16-face grid), ms per 16-face generation, ms per score (and
+// per reconstruction), on WebGPU and on the CPU fallback (?backend=cpu), plus the transfer
+// sizes of the wasm and the weights. Prints a JSON line per backend and a Markdown table.
+//
+//   node scripts/bench-page.mjs [--runs 5] [--cpu-runs 2] [--skip-cpu] [--photo face.jpg]
+
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { join, resolve } from 'node:path';
+import {
+  launch, metrics, openPage, runGrid, startServer, text, waitForBackend, waitReady,
+} from '../tests/e2e/harness.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const RUNS = Number(opt('runs', 5));
+const CPU_RUNS = Number(opt('cpu-runs', 2));
+const SKIP_CPU = args.includes('--skip-cpu');
+const PHOTO = resolve(opt('photo', 'runs/e2e/face.jpg'));
+const TIMEOUT = 30 * 60_000;
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : null;
+};
+
+function distSizes() {
+  const out = {};
+  for (const name of readdirSync('dist')) {
+    const path = join('dist', name);
+    if (!statSync(path).isFile()) continue;
+    const kind = name.endsWith('.wasm') ? 'wasm' : name.endsWith('.safetensors') ? 'weights' : name.endsWith('.js') ? 'js' : null;
+    if (!kind) continue;
+    const bytes = readFileSync(path);
+    const entry = out[kind] || { files: [], bytes: 0, gzip: 0 };
+    entry.files.push(name);
+    entry.bytes += bytes.length;
+    entry.gzip += gzipSync(bytes, { level: 9 }).length;
+    out[kind] = entry;
+  }
+  return out;
+}
+
+async function measure(url, label, query, runs) {
+  const context = await launch(); // fresh profile: a cold load
+  const transfers = [];
+  context.on('requestfinished', async (request) => {
+    try {
+      const sizes = await request.sizes();
+      transfers.push({ url: request.url(), bytes: sizes.responseBodySize + sizes.responseHeadersSize });
+    } catch {
+      // a request that never finished
+    }
+  });
+  try {
+    const { page } = await openPage(context, `${url}${query}`);
+    const backend = await waitForBackend(page, 120_000);
+    await waitReady(page, TIMEOUT);
+    const start = await metrics(page);
+    for (let i = 0; i < runs; i++) {
+      await page.fill('#seed', String(100 + i));
+      await runGrid(page, 'generate', 'samples', TIMEOUT);
+    }
+    for (let i = 0; i < runs; i++) {
+      await page.setInputFiles('#upload', PHOTO);
+      await page.waitForFunction(() => /input|rounding/.test(document.getElementById('recon-info').textContent), null, { timeout: TIMEOUT, polling: 50 });
+      const error = await text(page, 'error');
+      if (error) throw new Error(error);
+    }
+    const m = await metrics(page);
+    const gens = m.generations.filter((g) => g.n === 16).map((g) => g.ms);
+    const result = {
+      label,
+      backend,
+      firstFacesMs: start.firstFacesMs,
+      warmUpMs: start.warmUpMs,
+      load: start.load,
+      generate16Ms: { median: median(gens), all: gens.map(Math.round) },
+      scoreMs: { median: median(m.scores.map((s) => s.ms)), all: m.scores.map((s) => Math.round(s.ms)) },
+      reconstructMs: { median: median(m.scores.map((s) => s.reconMs)), all: m.scores.map((s) => Math.round(s.reconMs)) },
+      transfers: {
+        wasm: transfers.filter((t) => t.url.endsWith('.wasm')).reduce((a, t) => a + t.bytes, 0),
+        weights: transfers.filter((t) => t.url.endsWith('.safetensors')).reduce((a, t) => a + t.bytes, 0),
+        total: transfers.reduce((a, t) => a + t.bytes, 0),
+      },
+    };
+    console.log(JSON.stringify(result));
+    return result;
+  } finally {
+    await context.close();
+  }
+}
+
+const { server, url } = await startServer('dist');
+const results = [];
+try {
+  results.push(await measure(url, 'webgpu (or its fallback)', '', RUNS));
+  if (!SKIP_CPU) results.push(await measure(url, 'cpu (forced)', '?backend=cpu', CPU_RUNS));
+} finally {
+  server.close();
+}
+const sizes = distSizes();
+console.log(JSON.stringify({ dist: sizes }));
+
+const mb = (b) => (b / 1e6).toFixed(2);
+const ms = (v) => (v == null ? '–' : `${Math.round(v)}`);
+console.log('\n| backend (#backend) | first faces, cold (ms) | 16-face generation (ms, median) | score (ms, median) | reconstruction (ms, median) |');
+console.log('| --- | ---: | ---: | ---: | ---: |');
+for (const r of results) {
+  console.log(`| ${r.backend} | ${ms(r.firstFacesMs)} | ${ms(r.generate16Ms.median)} | ${ms(r.scoreMs.median)} | ${ms(r.reconstructMs.median)} |`);
+}
+console.log('\n| file | size (MB) | gzip -9 (MB) | transferred by scripts/serve.mjs (MB) |');
+console.log('| --- | ---: | ---: | ---: |');
+for (const kind of ['wasm', 'weights', 'js']) {
+  const s = sizes[kind];
+  if (!s) continue;
+  const sent = kind === 'js' ? null : results[0].transfers[kind];
+  console.log(`| ${kind} (${s.files.join(', ')}) | ${mb(s.bytes)} | ${mb(s.gzip)} | ${sent == null ? '–' : mb(sent)} |`);
+}

@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+// A small static server for the built page: dist/ on 127.0.0.1 only, the right MIME types
+// (application/wasm for streaming compilation), gzip for text and wasm (not for the
+// weights, whose progress bar needs the real Content-Length), and revalidation (ETag) so a
+// rebuilt page is picked up on reload.
+//
+//   node scripts/serve.mjs [dir=dist] [port=8080]
+//
+// Also imported by the end-to-end test and the benchmark (serve(dir, 0) picks a free port).
+
+import { createServer } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+  '.safetensors': 'application/octet-stream',
+};
+const COMPRESS = new Set(['.html', '.js', '.mjs', '.css', '.wasm', '.json', '.svg']);
+
+export function serve(dir, port = 8080, host = '127.0.0.1') {
+  const root = resolve(dir);
+  const cache = new Map(); // path -> { mtime, body, gzip, etag }
+
+  async function load(path) {
+    const info = await stat(path);
+    if (!info.isFile()) return null;
+    const hit = cache.get(path);
+    if (hit && hit.mtime === info.mtimeMs) return hit;
+    const body = await readFile(path);
+    const entry = {
+      mtime: info.mtimeMs,
+      body,
+      gzip: COMPRESS.has(extname(path)) ? gzipSync(body, { level: 9 }) : null,
+      etag: `"${createHash('sha1').update(body).digest('hex').slice(0, 16)}"`,
+    };
+    cache.set(path, entry);
+    return entry;
+  }
+
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url, 'http://localhost');
+      let rel = decodeURIComponent(url.pathname);
+      if (rel.endsWith('/')) rel += 'index.html';
+      const path = normalize(join(root, rel));
+      if (path !== root && !path.startsWith(root + sep)) {
+        res.writeHead(403).end('forbidden');
+        return;
+      }
+      let entry = null;
+      try {
+        entry = await load(path);
+      } catch {
+        entry = null;
+      }
+      if (!entry) {
+        res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+        return;
+      }
+      const headers = {
+        'Content-Type': TYPES[extname(path)] || 'application/octet-stream',
+        'Cache-Control': 'no-cache',
+        ETag: entry.etag,
+      };
+      if (req.headers['if-none-match'] === entry.etag) {
+        res.writeHead(304, headers).end();
+        return;
+      }
+      const gzip = entry.gzip && /\bgzip\b/.test(req.headers['accept-encoding'] || '');
+      const body = gzip ? entry.gzip : entry.body;
+      if (gzip) {
+        headers['Content-Encoding'] = 'gzip';
+        headers.Vary = 'Accept-Encoding';
+      }
+      headers['Content-Length'] = body.length;
+      res.writeHead(200, headers);
+      res.end(req.method === 'HEAD' ? undefined : body);
+    } catch (err) {
+      res.writeHead(500, { 'Content-Type': 'text/plain' }).end(String(err));
+    }
+  });
+  return new Promise((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const { port: actual } = server.address();
+      resolvePromise({ server, url: `http://${host}:${actual}/` });
+    });
+  });
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const dir = process.argv[2] || 'dist';
+  const port = Number(process.argv[3] || process.env.PORT || 8080);
+  try {
+    await stat(join(dir, 'index.html'));
+  } catch {
+    console.error(`${dir}/index.html not found: build the page first (trunk build --release)`);
+    process.exit(1);
+  }
+  const { url } = await serve(dir, port);
+  console.log(`Serving ${dir}/ at ${url}  (Ctrl-C to stop)`);
+}

@@ -1,0 +1,120 @@
+// Shared by the end-to-end test (page.test.mjs) and the page benchmark
+// (scripts/bench-page.mjs): serve dist/ on 127.0.0.1, start headless Chromium with WebGPU
+// (SwiftShader when there is no GPU), and read the page's state.
+
+import { chromium } from 'playwright-core';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve } from '../../scripts/serve.mjs';
+
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+// The flags TOOLCHAIN.md found to give a working WebGPU adapter in headless Chromium, plus
+// the ones that keep it off the (closed) network.
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+];
+
+export async function startServer(dir = 'dist') {
+  return serve(dir, 0);
+}
+
+// A fresh profile each time: nothing cached, so a load is a cold load.
+export async function launch() {
+  const profile = mkdtempSync(join(tmpdir(), 'realnvp-chromium-'));
+  return chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 900 },
+  });
+}
+
+// Opens the page and collects console errors and page errors.
+export async function openPage(context, url) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
+  });
+  await page.goto(url);
+  return { page, problems };
+}
+
+export const text = (page, id) => page.$eval(`#${id}`, (el) => el.textContent.trim());
+
+export async function waitForBackend(page, timeout) {
+  await page.waitForFunction(() => /webgpu|cpu/.test(document.getElementById('backend').textContent), null, { timeout });
+  return text(page, 'backend');
+}
+
+export async function waitReady(page, timeout) {
+  await page.waitForFunction(() => window.realnvp?.ready === true, null, { timeout, polling: 250 });
+}
+
+export async function generation(page, id) {
+  return page.$eval(`#${id}`, (el) => Number(el.dataset.generation || 0));
+}
+
+// Clicks a button and waits until its canvas has finished one more grid.
+export async function runGrid(page, button, canvas, timeout) {
+  const before = await generation(page, canvas);
+  await page.click(`#${button}`);
+  await page.waitForFunction(
+    ([id, n]) => Number(document.getElementById(id).dataset.generation || 0) > n,
+    [canvas, before],
+    { timeout, polling: 100 },
+  );
+}
+
+// Pixel statistics of a canvas: mean and standard deviation of all sub-pixels, the number
+// of distinct colours, and the fraction of white pixels (the grid's gaps are white).
+export async function canvasStats(page, id) {
+  return page.$eval(`#${id}`, (canvas) => {
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    let sum = 0;
+    let sq = 0;
+    let white = 0;
+    const colours = new Set();
+    const pixels = data.length / 4;
+    for (let i = 0; i < data.length; i += 4) {
+      const r = data[i];
+      const g = data[i + 1];
+      const b = data[i + 2];
+      sum += r + g + b;
+      sq += r * r + g * g + b * b;
+      if (r === 255 && g === 255 && b === 255) white++;
+      colours.add((r << 16) | (g << 8) | b);
+    }
+    const mean = sum / (3 * pixels);
+    return {
+      width: canvas.width,
+      height: canvas.height,
+      mean,
+      std: Math.sqrt(sq / (3 * pixels) - mean * mean),
+      colours: colours.size,
+      white: white / pixels,
+    };
+  });
+}
+
+export async function canvasHash(page, id) {
+  return page.$eval(`#${id}`, (canvas) => {
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    let h = 2166136261;
+    for (let i = 0; i < data.length; i++) h = Math.imul(h ^ data[i], 16777619) >>> 0;
+    return h;
+  });
+}
+
+export async function metrics(page) {
+  return page.evaluate(() => JSON.parse(JSON.stringify(window.realnvp.metrics)));
+}
