@@ -1,0 +1,815 @@
+// The page's main thread: DOM, canvases and the crop box. All model work happens in the
+// worker (web/worker.js), which runs the wasm build of the Rust crate.
+//
+// URL parameters: ?backend=cpu forces the wasm CPU backend; ?weights=URL loads another
+// weight file; ?n=K sets the initial number of faces.
+
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+
+// Numbers for the tests and the benchmark script (scripts/bench-page.mjs).
+const metrics = {
+  firstFacesMs: null, // page navigation -> first grid drawn (weights + shader compile + generation)
+  warmUpMs: null,
+  generations: [], // { n, ms, backend }
+  scores: [], // { ms, reconMs, bpd, backend }
+  interpolations: [], // { steps, ms, backend }
+  backend: null,
+  adapter: null,
+  fallbackReason: null,
+  load: null,
+};
+window.realnvp = { metrics, ready: false };
+
+const state = {
+  worker: null,
+  urls: null,
+  backend: null,
+  imageSize: 0,
+  stats: null,
+  maxFileBytes: 64 * 1024 * 1024,
+  nextId: 1,
+  pending: new Map(), // id -> { kind, ... }
+  photo: null, // { width, height, pw, ph, preview ImageData, crop {x,y,side}, name }
+  corners: [0, 1, 2, 3].map((i) => ({ index: i, seed: String(i + 1), photo: null })),
+  restarts: 0,
+  modelReady: false, // the worker has loaded the weights
+  firstDone: false, // the first grid is drawn (its run compiled the shaders)
+};
+
+// ---- status and errors ------------------------------------------------------------------
+
+function setStatus(text) {
+  $('status').textContent = text;
+}
+
+function showError(message) {
+  $('error').textContent = message;
+  $('error').hidden = !message;
+}
+
+function clearError() {
+  showError('');
+}
+
+function progress(loaded, total, what) {
+  const bar = $('progress');
+  bar.hidden = false;
+  const mb = (v) => (v / 1e6).toFixed(1);
+  if (total > 0) {
+    bar.max = total;
+    bar.value = loaded;
+    setStatus(`Downloading the ${what}: ${mb(loaded)} / ${mb(total)} MB`);
+  } else {
+    bar.removeAttribute('value');
+    setStatus(`Downloading the ${what}: ${mb(loaded)} MB`);
+  }
+}
+
+// ---- worker -----------------------------------------------------------------------------
+
+function startWorker(backendChoice, fallbackReason) {
+  if (state.worker) state.worker.terminate();
+  state.pending.clear();
+  const worker = new Worker(new URL('worker.js', import.meta.url), { type: 'module' });
+  state.worker = worker;
+  worker.onmessage = (event) => onWorkerMessage(worker, event.data);
+  worker.onerror = (event) => {
+    event.preventDefault();
+    if (worker === state.worker) onFatal(event.message || 'the worker crashed', state.backend === 'webgpu');
+  };
+  const weights = new URL(params.get('weights') || 'faces64.safetensors', location.href).href;
+  worker.postMessage({ type: 'init', backend: backendChoice, fallbackReason, weights, ...state.urls });
+  state.backendChoice = backendChoice;
+}
+
+function request(type, body, extra = {}, transfer = []) {
+  const id = state.nextId++;
+  state.pending.set(id, { kind: type, started: performance.now(), ...extra });
+  state.worker.postMessage({ type, id, ...body }, transfer);
+  return id;
+}
+
+// A crash of the wasm module (a panic) or a broken GPU: start over, on the CPU if WebGPU
+// was the cause, so the page keeps working.
+function onFatal(message, gpuBroken) {
+  window.realnvp.ready = false;
+  delete document.body.dataset.ready;
+  setBusy(false);
+  const wasReady = state.modelReady;
+  state.modelReady = false;
+  state.firstDone = false;
+  if (state.restarts >= 3 || (!gpuBroken && !wasReady)) {
+    showError(`The model could not start: ${message}`);
+    setStatus('Stopped. Reload the page to try again.');
+    return;
+  }
+  state.restarts++;
+  if (gpuBroken) {
+    setStatus('WebGPU failed; restarting on the CPU backend…');
+    state.backend = null;
+    startWorker('cpu', `WebGPU failed: ${message}`);
+  } else {
+    showError(`The model crashed (${message}); it is restarting.`);
+    startWorker(state.backendChoice, null);
+  }
+}
+
+function onWorkerMessage(worker, msg) {
+  if (worker !== state.worker) return;
+  switch (msg.type) {
+    case 'status':
+      return setStatus(msg.text);
+    case 'progress':
+      return progress(msg.loaded, msg.total, msg.what);
+    case 'limits':
+      state.maxFileBytes = msg.maxFileBytes;
+      return;
+    case 'backend':
+      return onBackend(msg);
+    case 'ready':
+      return onReady(msg);
+    case 'faces':
+      return onFaces(msg);
+    case 'done':
+      return onDone(msg);
+    case 'warm':
+      return onWarm(msg);
+    case 'photo':
+      return onPhoto(msg);
+    case 'score':
+      return onScore(msg);
+    case 'recon':
+      return onRecon(msg);
+    case 'error':
+      return onError(msg);
+    case 'fatal':
+      return onFatal(msg.message, msg.gpuBroken);
+    default:
+      console.warn('unknown worker message', msg);
+  }
+}
+
+function onBackend(msg) {
+  state.backend = msg.kind;
+  metrics.backend = msg.kind;
+  metrics.adapter = msg.adapter;
+  metrics.fallbackReason = msg.reason;
+  const software = msg.software ? ' (software adapter)' : '';
+  $('backend').textContent = msg.kind === 'webgpu' ? `webgpu · ${msg.adapter || 'adapter name not given'}${software}` : `cpu · ${msg.adapter}`;
+  $('backend').dataset.kind = msg.kind;
+  const note = $('backend-note');
+  if (msg.kind === 'webgpu' && msg.software) {
+    note.textContent =
+      'This WebGPU adapter is a software renderer (no GPU is in use), which is slow for this model: a 16-face grid ' +
+      'can take minutes. The CPU backend is often faster here: add ?backend=cpu to the address.';
+    note.hidden = false;
+  } else if (msg.kind === 'cpu') {
+    note.textContent = msg.reason
+      ? `Running on the CPU fallback (${msg.reason}). It is much slower than a GPU: a 16-face grid can take a minute.`
+      : 'Running on the CPU backend as requested. A 16-face grid can take a minute.';
+    note.hidden = false;
+  } else {
+    note.hidden = true;
+  }
+  // Interpolation grids cost steps^2 faces: keep the CPU default small.
+  if (msg.kind === 'cpu' && !$('steps').dataset.touched) $('steps').value = '4';
+}
+
+function onReady(msg) {
+  state.modelReady = true;
+  state.imageSize = msg.imageSize;
+  state.numScales = msg.numScales;
+  try {
+    state.stats = msg.stats ? JSON.parse(msg.stats) : null;
+  } catch {
+    state.stats = null;
+  }
+  metrics.load = { ...msg.timings, weightsBytes: msg.weightsBytes, wasmBytes: msg.wasmBytes };
+  $('progress').hidden = true;
+  const size = msg.imageSize;
+  $('model-info').textContent =
+    `${size}×${size} faces · ${(msg.parameters / 1e6).toFixed(1)} M parameters · ${msg.numScales} scales` +
+    (state.stats?.val_bpd ? ` · validation ${state.stats.val_bpd.toFixed(3)} bits/dim` : '');
+  renderValidation();
+  setStatus(state.backend === 'webgpu' ? 'Compiling shaders and drawing the first faces…' : 'Drawing the first faces (CPU: one face at a time)…');
+  generate({ first: true });
+  // A photo picked while the model was loading.
+  if (state.queuedFile) {
+    const file = state.queuedFile;
+    state.queuedFile = null;
+    loadScorePhoto(file);
+  }
+}
+
+function onError(msg) {
+  const job = state.pending.get(msg.id);
+  state.pending.delete(msg.id);
+  const what = { generate: 'Generate', interpolate: 'Interpolate', photo: 'Reading the photo', score: 'Scoring' }[msg.kind] || msg.kind;
+  showError(`${what} failed: ${msg.message}`);
+  if (job?.kind === 'photo' || job?.kind === 'score') {
+    $('score-time').textContent = '';
+  }
+  setBusy(false);
+  setStatus('Ready.');
+}
+
+// ---- drawing ----------------------------------------------------------------------------
+
+const PAD = 2;
+
+function gridCanvas(canvas, count, cols) {
+  const size = state.imageSize;
+  const rows = Math.ceil(count / cols);
+  canvas.width = cols * size + (cols + 1) * PAD;
+  canvas.height = rows * size + (rows + 1) * PAD;
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  // Show it at a whole multiple of the model resolution, as wide as the panel allows.
+  const room = Math.min(canvas.parentElement.clientWidth || 600, 600);
+  const scale = Math.max(1, Math.min(3, Math.floor(room / canvas.width)));
+  canvas.style.width = `${canvas.width * scale}px`;
+}
+
+function drawTiles(canvas, rgba, start, count, cols) {
+  const size = state.imageSize;
+  const ctx = canvas.getContext('2d');
+  const tile = size * size * 4;
+  for (let i = 0; i < count; i++) {
+    const n = start + i;
+    const image = new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset + i * tile, tile), size, size);
+    const r = Math.floor(n / cols);
+    const c = n % cols;
+    ctx.putImageData(image, PAD + c * (size + PAD), PAD + r * (size + PAD));
+  }
+}
+
+function drawImage(canvas, rgba, width, height) {
+  canvas.width = width;
+  canvas.height = height;
+  canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, width * height * 4), width, height), 0, 0);
+}
+
+function setBusy(busy, what) {
+  document.body.classList.toggle('busy', busy);
+  if (what) document.body.dataset.busy = what;
+  else delete document.body.dataset.busy;
+}
+
+// ---- generate ---------------------------------------------------------------------------
+
+function parseSeed(text) {
+  const s = String(text).trim();
+  if (!/^\d{1,20}$/.test(s) || BigInt(s) > 18446744073709551615n) {
+    throw new Error('the seed must be a whole number from 0 to 18446744073709551615');
+  }
+  return s;
+}
+
+function readTemperature() {
+  const t = Number($('temperature').value);
+  if (!Number.isFinite(t) || t < 0 || t > 4) throw new Error('the temperature must be a number from 0 to 4');
+  return t;
+}
+
+function generate({ first = false } = {}) {
+  if (!state.modelReady) {
+    setStatus('The model is still loading; the first faces appear as soon as it is ready.');
+    return;
+  }
+  let seed, temperature;
+  try {
+    seed = parseSeed($('seed').value);
+    temperature = readTemperature();
+  } catch (err) {
+    return showError(err.message);
+  }
+  if (!first) clearError();
+  const n = Number($('count').value);
+  const cols = Math.ceil(Math.sqrt(n));
+  const canvas = $('samples');
+  gridCanvas(canvas, n, cols);
+  $('gen-time').textContent = '';
+  setBusy(true, 'generate');
+  request('generate', { n, temperature, seed }, { n, cols, seed, temperature });
+  if (!first) setStatus(state.backend === 'cpu' ? `Generating ${n} faces on the CPU…` : `Generating ${n} faces…`);
+}
+
+function onFaces(msg) {
+  const job = state.pending.get(msg.id);
+  if (!job) return;
+  if (msg.kind === 'generate') {
+    drawTiles($('samples'), msg.rgba, msg.start, msg.count, job.cols);
+    if (msg.total > msg.count) setStatus(`Generating: ${msg.start + msg.count} / ${msg.total} faces…`);
+    job.rgba = job.rgba || [];
+    if (msg.start === 0) job.firstTile = msg.rgba.slice(0, state.imageSize * state.imageSize * 4);
+  } else if (msg.kind === 'interpolate') {
+    drawTiles($('interpolation'), msg.rgba, msg.start, msg.count, job.steps);
+    if (msg.total > msg.count) setStatus(`Interpolating: ${msg.start + msg.count} / ${msg.total} faces…`);
+    const size = state.imageSize;
+    const tile = size * size * 4;
+    const cornerTiles = [0, job.steps - 1, job.steps * (job.steps - 1), job.steps * job.steps - 1];
+    cornerTiles.forEach((n, i) => {
+      if (n >= msg.start && n < msg.start + msg.count && !state.corners[i].photo) {
+        drawImage($(`corner-thumb-${i}`), msg.rgba.slice((n - msg.start) * tile, (n - msg.start + 1) * tile), size, size);
+      }
+    });
+  }
+}
+
+function onDone(msg) {
+  const job = state.pending.get(msg.id);
+  state.pending.delete(msg.id);
+  if (!job) return;
+  const ms = Math.round(msg.ms);
+  if (msg.kind === 'generate') {
+    const canvas = $('samples');
+    canvas.dataset.generation = String(Number(canvas.dataset.generation || 0) + 1);
+    canvas.dataset.seed = job.seed;
+    if (!state.firstDone) {
+      state.firstDone = true;
+      metrics.firstFacesMs = Math.round(performance.now());
+      const compile = state.backend === 'webgpu' ? ', shaders compiled on this first run' : '';
+      $('gen-time').textContent = `first ${job.n} faces in ${ms} ms${compile}; ${metrics.firstFacesMs} ms after the page started loading`;
+      if (state.backend === 'webgpu') {
+        setStatus('Warming up the scoring kernels…');
+        request('warmUp', { face: job.firstTile.buffer }, {});
+        return;
+      }
+      becomeReady();
+    } else {
+      metrics.generations.push({ n: job.n, ms: msg.ms, backend: state.backend });
+      $('gen-time').textContent = `${job.n} faces in ${ms} ms (${state.backend})`;
+      setStatus('Ready.');
+    }
+    setBusy(false);
+  } else if (msg.kind === 'interpolate') {
+    metrics.interpolations.push({ steps: job.steps, ms: msg.ms, backend: state.backend });
+    $('interp-time').textContent = `${job.steps}×${job.steps} grid in ${ms} ms (${state.backend})`;
+    const canvas = $('interpolation');
+    canvas.dataset.generation = String(Number(canvas.dataset.generation || 0) + 1);
+    setBusy(false);
+    setStatus('Ready.');
+  }
+}
+
+function onWarm(msg) {
+  state.pending.delete(msg.id);
+  metrics.warmUpMs = msg.ms;
+  becomeReady();
+}
+
+function becomeReady() {
+  window.realnvp.ready = true;
+  document.body.dataset.ready = 'true';
+  if (!state.pending.size) {
+    setBusy(false);
+    setStatus('Ready.');
+  }
+}
+
+// ---- interpolate ------------------------------------------------------------------------
+
+function interpolate() {
+  if (!state.modelReady) return setStatus('The model is still loading.');
+  clearError();
+  let temperature;
+  const corners = [];
+  try {
+    temperature = readTemperature();
+    for (const c of state.corners) {
+      if (c.photo) corners.push({ index: c.index, photo: true });
+      else {
+        c.seed = parseSeed($(`corner-seed-${c.index}`).value);
+        corners.push({ index: c.index, seed: c.seed });
+      }
+    }
+  } catch (err) {
+    return showError(`Interpolate: ${err.message}`);
+  }
+  const steps = Number($('steps').value);
+  gridCanvas($('interpolation'), steps * steps, steps);
+  $('interp-time').textContent = '';
+  setBusy(true, 'interpolate');
+  setStatus(`Interpolating ${steps}×${steps} faces…`);
+  request('interpolate', { corners, steps, temperature }, { steps });
+}
+
+// ---- photos (score and corners) ---------------------------------------------------------
+
+async function readFile(file) {
+  if (file.size > state.maxFileBytes) {
+    throw new Error(`${file.name} is ${(file.size / 1e6).toFixed(0)} MB; the limit is ${(state.maxFileBytes / 1e6).toFixed(0)} MB`);
+  }
+  if (file.size === 0) throw new Error(`${file.name} is empty`);
+  return file.arrayBuffer();
+}
+
+async function loadScorePhoto(file) {
+  clearError();
+  $('bpd').textContent = '';
+  $('score-time').textContent = '';
+  $('score-results').classList.add('stale');
+  if (!state.modelReady) {
+    state.queuedFile = file;
+    setStatus('The photo will be scored as soon as the model is ready…');
+    return;
+  }
+  let bytes;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    return showError(`Reading the photo failed: ${err.message}`);
+  }
+  if (!state.modelReady) {
+    state.queuedFile = file;
+    return;
+  }
+  setStatus(`Decoding ${file.name}…`);
+  request('photo', { key: 'score', bytes, previewSide: 512 }, { name: file.name }, [bytes]);
+}
+
+async function loadCornerPhoto(index, file) {
+  clearError();
+  if (!state.modelReady) return showError('The model is still loading; pick the photo again in a moment.');
+  let bytes;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    return showError(`Corner ${index + 1}: ${err.message}`);
+  }
+  request('photo', { key: `corner${index}`, bytes, previewSide: 64, cropFor: true }, { name: file.name, corner: index }, [bytes]);
+}
+
+function onPhoto(msg) {
+  const job = state.pending.get(msg.id);
+  state.pending.delete(msg.id);
+  if (!job) return;
+  if (msg.key === 'score') {
+    state.photo = {
+      name: job.name,
+      width: msg.width,
+      height: msg.height,
+      pw: msg.pw,
+      ph: msg.ph,
+      preview: new ImageData(new Uint8ClampedArray(msg.preview.buffer), msg.pw, msg.ph),
+      crop: { x: msg.square[0], y: msg.square[1], side: msg.square[2] },
+    };
+    $('photo-panel').hidden = false;
+    $('photo-name').textContent = `${job.name} · ${msg.width}×${msg.height}`;
+    drawPhoto();
+    scoreCrop();
+  } else {
+    const i = job.corner;
+    state.corners[i].photo = job.name;
+    drawImage($(`corner-thumb-${i}`), msg.crop, state.imageSize, state.imageSize);
+    $(`corner-label-${i}`).textContent = `photo: ${job.name}`;
+    $(`corner-reset-${i}`).hidden = false;
+    setStatus('Ready.');
+  }
+}
+
+function scoreCrop() {
+  const p = state.photo;
+  if (!p) return;
+  const { x, y, side } = p.crop;
+  $('bpd').textContent = '';
+  $('score-results').classList.add('stale');
+  $('crop-info').textContent = `crop x ${x}, y ${y}, side ${side} px → ${state.imageSize}×${state.imageSize}`;
+  setBusy(true, 'score');
+  setStatus(state.backend === 'cpu' ? 'Scoring on the CPU (a few seconds)…' : 'Scoring…');
+  request('score', { x, y, side }, { crop: { x, y, side } });
+}
+
+function onScore(msg) {
+  const job = state.pending.get(msg.id);
+  if (!job) return;
+  job.score = msg;
+  const size = state.imageSize;
+  drawImage($('crop'), msg.crop, size, size);
+  $('bpd').textContent = msg.bpd.toFixed(3);
+  $('score-results').classList.remove('stale');
+  $('png-bpd').textContent = `${msg.pngBpd.toFixed(3)}`;
+  $('score-time').textContent = `scored in ${Math.round(msg.ms)} ms (${state.backend})`;
+  renderPerScale(msg.perScale);
+  renderValidation(msg.bpd);
+  $('recon').getContext('2d').clearRect(0, 0, $('recon').width, $('recon').height);
+  $('recon-info').textContent = 'reconstructing…';
+  setStatus('Reconstructing the crop (encode, then decode)…');
+}
+
+function onRecon(msg) {
+  const job = state.pending.get(msg.id);
+  state.pending.delete(msg.id);
+  if (!job) return;
+  const size = state.imageSize;
+  drawImage($('recon'), msg.rgba, size, size);
+  $('recon-info').textContent =
+    msg.maxError === 0 ? 'identical to the input' : `differs from the input by at most ${msg.maxError}/255 (float rounding)`;
+  metrics.scores.push({ ms: job.score.ms, reconMs: msg.ms, bpd: job.score.bpd, backend: state.backend });
+  $('score-time').textContent += `, reconstructed in ${Math.round(msg.ms)} ms`;
+  setBusy(false);
+  setStatus('Ready.');
+}
+
+function renderPerScale(parts) {
+  const table = $('per-scale');
+  table.textContent = '';
+  const val = state.stats?.val_per_scale || [];
+  const head = table.insertRow();
+  for (const h of ['scale', 'latent', 'this crop', 'validation mean']) {
+    const th = document.createElement('th');
+    th.textContent = h;
+    head.appendChild(th);
+  }
+  let c = 3;
+  let s = state.imageSize;
+  parts.forEach((v, i) => {
+    const last = i === parts.length - 1;
+    if (!last) {
+      c *= 2;
+      s /= 2;
+    }
+    const row = table.insertRow();
+    row.insertCell().textContent = String(i + 1);
+    row.insertCell().textContent = `${c}×${s}×${s}`;
+    row.insertCell().textContent = v.toFixed(3);
+    row.insertCell().textContent = val[i] !== undefined ? val[i].toFixed(3) : '–';
+  });
+}
+
+// Where a bits/dim value falls among the validation faces, from the quantiles shipped with
+// the weights (piecewise linear between them).
+function percentile(bpd) {
+  const q = state.stats?.val_bpd_quantiles;
+  if (!q) return null;
+  const points = Object.entries(q)
+    .map(([p, v]) => [Number(p), Number(v)])
+    .filter(([p, v]) => Number.isFinite(p) && Number.isFinite(v))
+    .sort((a, b) => a[0] - b[0]);
+  if (points.length < 2) return null;
+  if (bpd <= points[0][1]) return { below: points[0][0] };
+  if (bpd >= points[points.length - 1][1]) return { above: points[points.length - 1][0] };
+  for (let i = 1; i < points.length; i++) {
+    const [p0, v0] = points[i - 1];
+    const [p1, v1] = points[i];
+    if (bpd <= v1) return { at: p0 + ((p1 - p0) * (bpd - v0)) / Math.max(v1 - v0, 1e-9) };
+  }
+  return null;
+}
+
+function renderValidation(bpd) {
+  const q = state.stats?.val_bpd_quantiles;
+  const box = $('validation');
+  if (!q) {
+    box.textContent = 'The weight file carries no validation statistics.';
+    return;
+  }
+  const n = state.stats.val_images;
+  const median = q['0.5'];
+  const lo = q['0.01'];
+  const hi = q['0.99'];
+  const scale = (v) => `${(100 * (v - lo)) / (hi - lo)}%`;
+  const strip = $('validation-strip');
+  strip.textContent = '';
+  for (const [p, v] of Object.entries(q)) {
+    const tick = document.createElement('span');
+    tick.className = 'tick';
+    tick.style.left = scale(v);
+    tick.title = `${Math.round(Number(p) * 100)}% of validation faces score below ${Number(v).toFixed(3)}`;
+    strip.appendChild(tick);
+  }
+  if (bpd === undefined) {
+    box.textContent = `Validation faces (${n ?? '?'} photos of people the model never saw): median ${median?.toFixed(3)} bits/dim, 98% between ${lo?.toFixed(3)} and ${hi?.toFixed(3)}.`;
+    return;
+  }
+  const marker = document.createElement('span');
+  marker.className = 'marker';
+  marker.style.left = scale(Math.min(Math.max(bpd, lo), hi));
+  strip.appendChild(marker);
+  const where = percentile(bpd);
+  let text;
+  if (!where) text = '';
+  else if (where.below !== undefined) text = `Lower than ${Math.round(100 - 100 * where.below)}% of validation faces: the model finds this crop unusually likely.`;
+  else if (where.above !== undefined) text = `Higher than ${Math.round(100 * where.above)}% of validation faces: unusual for this model (not a face, or not framed like its training faces?).`;
+  else text = `Higher than ${Math.round(100 * where.at)}% of the ${n ?? ''} validation faces (median ${median.toFixed(3)}).`;
+  box.textContent = text;
+}
+
+// ---- the crop box -----------------------------------------------------------------------
+
+const MIN_SIDE = 8;
+
+function drawPhoto() {
+  const p = state.photo;
+  const canvas = $('photo');
+  canvas.width = p.pw;
+  canvas.height = p.ph;
+  const ctx = canvas.getContext('2d');
+  ctx.putImageData(p.preview, 0, 0);
+  const s = p.pw / p.width;
+  const { x, y, side } = p.crop;
+  ctx.save();
+  ctx.fillStyle = 'rgba(0, 0, 0, 0.45)';
+  ctx.beginPath();
+  ctx.rect(0, 0, p.pw, p.ph);
+  ctx.rect(x * s, y * s, side * s, side * s);
+  ctx.fill('evenodd');
+  ctx.strokeStyle = '#ffd400';
+  ctx.lineWidth = 2;
+  ctx.strokeRect(x * s, y * s, side * s, side * s);
+  ctx.fillStyle = '#ffd400';
+  const h = handleSize(canvas);
+  for (const [cx, cy] of corners(p.crop)) ctx.fillRect(cx * s - h / 2, cy * s - h / 2, h, h);
+  ctx.restore();
+  $('crop-info').textContent = `crop x ${x}, y ${y}, side ${side} px → ${state.imageSize}×${state.imageSize}`;
+}
+
+function handleSize(canvas) {
+  const cssScale = canvas.width / (canvas.clientWidth || canvas.width);
+  return Math.max(8, 12 * cssScale);
+}
+
+const corners = ({ x, y, side }) => [[x, y], [x + side, y], [x, y + side], [x + side, y + side]];
+
+function toImage(event) {
+  const canvas = $('photo');
+  const rect = canvas.getBoundingClientRect();
+  const p = state.photo;
+  return [((event.clientX - rect.left) / rect.width) * p.width, ((event.clientY - rect.top) / rect.height) * p.height];
+}
+
+function clampCrop({ x, y, side }) {
+  const p = state.photo;
+  side = Math.round(Math.min(Math.max(side, Math.min(MIN_SIDE, p.width, p.height)), p.width, p.height));
+  x = Math.round(Math.min(Math.max(x, 0), p.width - side));
+  y = Math.round(Math.min(Math.max(y, 0), p.height - side));
+  return { x, y, side };
+}
+
+let drag = null;
+
+function onPointerDown(event) {
+  if (!state.photo) return;
+  const [px, py] = toImage(event);
+  const p = state.photo;
+  const canvas = $('photo');
+  const grab = (handleSize(canvas) * p.width) / canvas.width;
+  const box = p.crop;
+  const hit = corners(box).findIndex(([cx, cy]) => Math.abs(px - cx) <= grab && Math.abs(py - cy) <= grab);
+  if (hit >= 0) {
+    const [ax, ay] = corners(box)[3 - hit]; // the opposite corner stays put
+    drag = { mode: 'resize', ax, ay };
+  } else if (px >= box.x && px <= box.x + box.side && py >= box.y && py <= box.y + box.side) {
+    drag = { mode: 'move', dx: px - box.x, dy: py - box.y };
+  } else {
+    return;
+  }
+  canvas.setPointerCapture(event.pointerId);
+  event.preventDefault();
+}
+
+function onPointerMove(event) {
+  if (!drag || !state.photo) return;
+  const [px, py] = toImage(event);
+  const p = state.photo;
+  if (drag.mode === 'move') {
+    p.crop = clampCrop({ x: px - drag.dx, y: py - drag.dy, side: p.crop.side });
+  } else {
+    const { ax, ay } = drag;
+    const sx = px >= ax ? 1 : -1;
+    const sy = py >= ay ? 1 : -1;
+    const room = Math.min(sx > 0 ? p.width - ax : ax, sy > 0 ? p.height - ay : ay);
+    const side = Math.max(Math.min(Math.max(Math.abs(px - ax), Math.abs(py - ay)), room), Math.min(MIN_SIDE, room));
+    p.crop = clampCrop({ x: sx > 0 ? ax : ax - side, y: sy > 0 ? ay : ay - side, side });
+  }
+  drawPhoto();
+}
+
+function onPointerUp() {
+  if (!drag) return;
+  drag = null;
+  scoreCrop();
+}
+
+// ---- camera -----------------------------------------------------------------------------
+
+async function openCamera() {
+  clearError();
+  const video = $('camera-video');
+  try {
+    if (!navigator.mediaDevices?.getUserMedia) throw new Error('this browser offers no camera access');
+    const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
+    video.srcObject = stream;
+    await video.play();
+    $('camera-panel').hidden = false;
+  } catch (err) {
+    showError(`Camera: ${err.message}`);
+  }
+}
+
+function closeCamera() {
+  const video = $('camera-video');
+  video.srcObject?.getTracks().forEach((t) => t.stop());
+  video.srcObject = null;
+  $('camera-panel').hidden = true;
+}
+
+function snap() {
+  const video = $('camera-video');
+  const canvas = document.createElement('canvas');
+  canvas.width = video.videoWidth;
+  canvas.height = video.videoHeight;
+  canvas.getContext('2d').drawImage(video, 0, 0);
+  closeCamera();
+  canvas.toBlob((blob) => {
+    if (blob) loadScorePhoto(new File([blob], 'camera.png', { type: 'image/png' }));
+    else showError('Camera: could not capture a frame');
+  }, 'image/png');
+}
+
+// ---- wiring -----------------------------------------------------------------------------
+
+function wire() {
+  const temperature = $('temperature');
+  const showT = () => ($('temperature-value').textContent = Number(temperature.value).toFixed(2));
+  temperature.addEventListener('input', showT);
+  showT();
+  $('generate').addEventListener('click', () => generate());
+  $('random-seed').addEventListener('click', () => {
+    $('seed').value = String(Math.floor(Math.random() * 1e9));
+    generate();
+  });
+  $('seed').addEventListener('keydown', (e) => e.key === 'Enter' && generate());
+  $('interpolate').addEventListener('click', interpolate);
+  $('steps').addEventListener('change', () => ($('steps').dataset.touched = '1'));
+  for (const c of state.corners) {
+    const i = c.index;
+    $(`corner-seed-${i}`).value = c.seed;
+    $(`corner-file-${i}`).addEventListener('change', (e) => {
+      const file = e.target.files[0];
+      e.target.value = '';
+      if (file) loadCornerPhoto(i, file);
+    });
+    $(`corner-reset-${i}`).addEventListener('click', () => {
+      c.photo = null;
+      $(`corner-label-${i}`).textContent = 'seed';
+      $(`corner-reset-${i}`).hidden = true;
+      const thumb = $(`corner-thumb-${i}`);
+      thumb.getContext('2d').clearRect(0, 0, thumb.width, thumb.height);
+    });
+  }
+  $('upload').addEventListener('change', (e) => {
+    const file = e.target.files[0];
+    if (file) loadScorePhoto(file);
+    e.target.value = '';
+  });
+  const drop = $('drop');
+  for (const name of ['dragenter', 'dragover']) {
+    drop.addEventListener(name, (e) => {
+      e.preventDefault();
+      drop.classList.add('over');
+    });
+  }
+  for (const name of ['dragleave', 'drop']) drop.addEventListener(name, () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    const file = e.dataTransfer?.files?.[0];
+    if (file) loadScorePhoto(file);
+    else showError('Drop an image file (JPEG or PNG).');
+  });
+  // A file dropped anywhere else must not navigate away from the page.
+  window.addEventListener('dragover', (e) => e.preventDefault());
+  window.addEventListener('drop', (e) => e.preventDefault());
+  $('centre-crop').addEventListener('click', () => {
+    if (!state.photo) return;
+    const p = state.photo;
+    const side = Math.min(p.width, p.height);
+    p.crop = { x: Math.floor((p.width - side) / 2), y: Math.floor((p.height - side) / 2), side };
+    drawPhoto();
+    scoreCrop();
+  });
+  const photo = $('photo');
+  photo.addEventListener('pointerdown', onPointerDown);
+  photo.addEventListener('pointermove', onPointerMove);
+  photo.addEventListener('pointerup', onPointerUp);
+  photo.addEventListener('pointercancel', onPointerUp);
+  $('camera').addEventListener('click', openCamera);
+  $('camera-snap').addEventListener('click', snap);
+  $('camera-close').addEventListener('click', closeCamera);
+  const n = Number(params.get('n'));
+  if (n > 0) {
+    const option = [...$('count').options].find((o) => Number(o.value) === n);
+    if (option) $('count').value = option.value;
+  }
+}
+
+export function main(urls) {
+  state.urls = urls;
+  wire();
+  showError('');
+  setStatus('Starting…');
+  const choice = params.get('backend') === 'cpu' ? 'cpu' : 'auto';
+  startWorker(choice, null);
+}
