@@ -26,6 +26,8 @@ pub enum ImageError {
     DimensionsTooLarge(u32, u32),
     #[error("the image could not be decoded: {0}")]
     Decode(String),
+    #[error("the JPEG file is cut short or corrupt: its data ends before the end-of-image marker")]
+    TruncatedJpeg,
     #[error("the crop box {x},{y} size {side} does not fit in the {width}x{height} image")]
     BadCrop {
         x: u32,
@@ -43,6 +45,13 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, ImageError> {
     }
     if bytes.len() > MAX_FILE_BYTES {
         return Err(ImageError::FileTooLarge(bytes.len()));
+    }
+    // The size a PNG or JPEG header claims, read from the bytes themselves: a file that is
+    // only a header (no image data) still gets the size refusal, not a decoder error.
+    if let Some((width, height)) = claimed_dimensions(bytes)
+        && (width > MAX_SIDE || height > MAX_SIDE || width as u64 * height as u64 > MAX_PIXELS)
+    {
+        return Err(ImageError::DimensionsTooLarge(width, height));
     }
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
@@ -62,6 +71,10 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, ImageError> {
     if width == 0 || height == 0 {
         return Err(ImageError::Decode("the image has no pixels".into()));
     }
+    // The JPEG decoder fills a cut-off file with grey and reports no error; refuse it here.
+    if bytes.starts_with(&[0xFF, 0xD8]) && !jpeg_is_complete(bytes) {
+        return Err(ImageError::TruncatedJpeg);
+    }
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| ImageError::Decode(e.to_string()))?;
@@ -74,6 +87,99 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, ImageError> {
         .decode()
         .map_err(|e| ImageError::Decode(e.to_string()))?;
     Ok(image.to_rgb8())
+}
+
+/// `(width, height)` from a PNG's IHDR chunk or a JPEG's frame header (SOFn), if the bytes
+/// are one of those and the header is there.
+pub fn claimed_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
+    const PNG: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    if bytes.starts_with(&PNG) && bytes.get(12..16) == Some(b"IHDR") {
+        let be = |at: usize| {
+            bytes
+                .get(at..at + 4)
+                .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+        };
+        return Some((be(16)?, be(20)?));
+    }
+    if !bytes.starts_with(&[0xFF, 0xD8]) {
+        return None;
+    }
+    // Segments up to the first frame header; SOF0..SOF15 except DHT (C4), JPG (C8), DAC (CC).
+    let mut i = 2;
+    while bytes.get(i) == Some(&0xFF) {
+        while bytes.get(i) == Some(&0xFF) {
+            i += 1;
+        }
+        let code = *bytes.get(i)?;
+        i += 1;
+        if matches!(code, 0x01 | 0xD0..=0xD7) {
+            continue;
+        }
+        let len = bytes
+            .get(i..i + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]) as usize)?;
+        if matches!(code, 0xC0..=0xCF) && !matches!(code, 0xC4 | 0xC8 | 0xCC) {
+            let frame = bytes.get(i + 2..i + 7)?; // precision, height, width
+            let height = u16::from_be_bytes([frame[1], frame[2]]) as u32;
+            let width = u16::from_be_bytes([frame[3], frame[4]]) as u32;
+            return Some((width, height));
+        }
+        if code == 0xDA || code == 0xD9 || len < 2 {
+            return None;
+        }
+        i += len;
+    }
+    None
+}
+
+/// Whether a JPEG's marker structure runs from its start-of-image to an end-of-image marker:
+/// segment by segment, through the entropy-coded data after each start-of-scan. Anything
+/// after the end-of-image marker (phones append extra images or videos) is ignored.
+pub fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let mut i = 2; // after SOI
+    loop {
+        // The next marker: 0xFF (any number of fill bytes), then its code.
+        if bytes.get(i) != Some(&0xFF) {
+            return false;
+        }
+        while i < bytes.len() && bytes[i] == 0xFF {
+            i += 1;
+        }
+        let Some(&code) = bytes.get(i) else {
+            return false;
+        };
+        i += 1;
+        match code {
+            0xD9 => return true,            // EOI
+            0x01 | 0xD0..=0xD7 => continue, // TEM, RSTn: no length
+            _ => {}
+        }
+        let Some(len) = bytes
+            .get(i..i + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]) as usize)
+        else {
+            return false;
+        };
+        if len < 2 || i + len > bytes.len() {
+            return false;
+        }
+        i += len;
+        if code == 0xDA {
+            // SOS: skip the entropy-coded data up to the next marker that is neither a
+            // stuffed 0xFF00 nor a restart marker.
+            loop {
+                let Some(offset) = bytes[i..].iter().position(|&b| b == 0xFF) else {
+                    return false;
+                };
+                i += offset;
+                match bytes.get(i + 1) {
+                    None => return false,
+                    Some(0x00) | Some(0xD0..=0xD7) | Some(0xFF) => i += 1,
+                    Some(_) => break,
+                }
+            }
+        }
+    }
 }
 
 /// The centred square `(x, y, side)` of a `width x height` image.
@@ -334,6 +440,75 @@ mod tests {
             }
         }
         !crc
+    }
+
+    #[test]
+    fn header_only_files_claiming_huge_sizes_are_refused_by_size() {
+        // PNG: signature and IHDR only, no image data.
+        let mut png = vec![
+            0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R',
+        ];
+        png.extend_from_slice(&30000u32.to_be_bytes());
+        png.extend_from_slice(&30000u32.to_be_bytes());
+        png.extend_from_slice(&[8, 2, 0, 0, 0]);
+        let crc = crc32(&png[12..]);
+        png.extend_from_slice(&crc.to_be_bytes());
+        assert!(matches!(
+            decode(&png),
+            Err(ImageError::DimensionsTooLarge(30000, 30000))
+        ));
+        // JPEG: SOI, a baseline frame header claiming 30000x20000, nothing else.
+        let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xC0, 0, 17, 8];
+        jpeg.extend_from_slice(&20000u16.to_be_bytes());
+        jpeg.extend_from_slice(&30000u16.to_be_bytes());
+        jpeg.extend_from_slice(&[3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
+        assert_eq!(claimed_dimensions(&jpeg), Some((30000, 20000)));
+        assert!(matches!(
+            decode(&jpeg),
+            Err(ImageError::DimensionsTooLarge(30000, 20000))
+        ));
+    }
+
+    #[test]
+    fn claimed_dimensions_of_real_files() {
+        let img = RgbImage::from_pixel(37, 21, image::Rgb([1, 2, 3]));
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new(&mut jpeg)
+            .encode_image(&img)
+            .unwrap();
+        assert_eq!(claimed_dimensions(&jpeg), Some((37, 21)));
+        assert_eq!(claimed_dimensions(&png_bytes(&img)), Some((37, 21)));
+        assert_eq!(claimed_dimensions(b"GIF89a"), None);
+    }
+
+    #[test]
+    fn jpeg_cut_after_its_header_is_refused() {
+        // Large enough that the cut falls inside the scan data, which the decoder would
+        // otherwise fill with grey without an error.
+        let img = RgbImage::from_fn(180, 130, |x, y| {
+            image::Rgb([(x * 7 % 256) as u8, (y * 5 % 256) as u8, 90])
+        });
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new(&mut jpeg)
+            .encode_image(&img)
+            .unwrap();
+        assert!(jpeg_is_complete(&jpeg));
+        assert!(decode(&jpeg).is_ok());
+        for cut in [jpeg.len() / 3, jpeg.len() / 2, jpeg.len() - 2] {
+            assert!(
+                !jpeg_is_complete(&jpeg[..cut]),
+                "cut at {cut} of {}",
+                jpeg.len()
+            );
+            assert!(
+                matches!(decode(&jpeg[..cut]), Err(ImageError::TruncatedJpeg)),
+                "cut at {cut}"
+            );
+        }
+        // Data appended after the end-of-image marker (as phones do) is fine.
+        let mut extended = jpeg.clone();
+        extended.extend_from_slice(&[0xFF, 0xDA, 0, 4, 1, 2, 3, 0xFF]);
+        assert!(jpeg_is_complete(&extended));
     }
 
     #[test]
