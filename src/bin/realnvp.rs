@@ -352,7 +352,7 @@ mod cli {
                     .with_width(width)
                     .with_blocks(blocks);
                 config.validate().map_err(anyhow::Error::msg)?;
-                if batch == 0 || !(seconds > 0.0) {
+                if batch == 0 || seconds.is_nan() || seconds <= 0.0 {
                     bail!("--batch and --seconds must be positive");
                 }
                 let options = realnvp::train::bench::BenchOptions {
@@ -417,7 +417,7 @@ mod cli {
         }
         let bytes = std::fs::read(corner).with_context(|| format!("reading {corner}"))?;
         let size = model.config().image_size;
-        let img = model_input(&bytes, size).with_context(|| format!("{corner}"))?;
+        let img = model_input(&bytes, size).with_context(|| corner.to_string())?;
         Ok(model.encode(to_tensor(&[img], size, &model.device())))
     }
 

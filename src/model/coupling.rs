@@ -35,7 +35,7 @@ impl Coupling {
             MaskKind::Checkerboard => (c + 1, 2 * c, c),
             MaskKind::Channel => {
                 assert!(
-                    c % 2 == 0,
+                    c.is_multiple_of(2),
                     "a channel coupling needs an even channel count, got {c}"
                 );
                 (c / 2, c, c / 2)

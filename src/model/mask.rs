@@ -15,7 +15,7 @@ pub enum MaskKind {
 pub fn checkerboard(height: usize, width: usize, parity: usize, device: &Device) -> Tensor<4> {
     let values: Vec<f32> = (0..height * width)
         .map(|i| {
-            if (i / width + i % width + parity) % 2 == 0 {
+            if (i / width + i % width + parity).is_multiple_of(2) {
                 1.0
             } else {
                 0.0

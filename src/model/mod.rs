@@ -53,7 +53,8 @@ impl RealNvpConfig {
             ));
         }
         let factor = 1usize << (self.num_scales - 1);
-        if self.image_size == 0 || self.image_size % factor != 0 || self.image_size > 1024 {
+        if self.image_size == 0 || !self.image_size.is_multiple_of(factor) || self.image_size > 1024
+        {
             return Err(format!(
                 "image_size {} must be a positive multiple of 2^(num_scales-1) = {factor}, at most 1024",
                 self.image_size
@@ -74,8 +75,9 @@ impl RealNvpConfig {
                 self.logit_alpha
             ));
         }
-        if !(self.bn_eps > 0.0 && self.bn_eps.is_finite())
-            || !(0.0..=1.0).contains(&self.bn_momentum)
+        if !(self.bn_eps > 0.0
+            && self.bn_eps.is_finite()
+            && (0.0..=1.0).contains(&self.bn_momentum))
         {
             return Err("bn_eps must be positive and bn_momentum in [0, 1]".into());
         }

@@ -57,7 +57,7 @@ pub fn identity_key(path: &Path) -> String {
 
 /// About 5% of identities, chosen by hash (docs/ARCHITECTURE.md section 11).
 pub fn is_validation(path: &Path) -> bool {
-    fnv1a64(identity_key(path).as_bytes()) % 20 == 0
+    fnv1a64(identity_key(path).as_bytes()).is_multiple_of(20)
 }
 
 /// Decoded `size x size` RGB images, one split.
@@ -124,14 +124,16 @@ pub fn load(root: &Path, size: usize, cache_dir: &Path, show_progress: bool) -> 
     Ok(data)
 }
 
-type Decoded = Vec<Result<Vec<u8>, String>>;
+/// One file's decoded image, or why it could not be decoded.
+type DecodeResult = Result<Vec<u8>, String>;
+type Decoded = Vec<DecodeResult>;
 
 fn decode_all(files: &[PathBuf], size: usize, show_progress: bool) -> Decoded {
     let bar = progress_bar(files.len() as u64, "decoding", show_progress);
     let next = AtomicUsize::new(0);
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let mut results: Decoded = (0..files.len()).map(|_| Err(String::new())).collect();
-    let chunks: Vec<Vec<(usize, Result<Vec<u8>, String>)>> = std::thread::scope(|s| {
+    let chunks: Vec<Vec<(usize, DecodeResult)>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {

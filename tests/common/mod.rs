@@ -98,7 +98,7 @@ pub fn brute_force_logdet(f: impl Fn(Tensor<4>) -> Tensor<1>, x: Tensor<4>) -> f
         let xi = x.clone().detach().require_grad();
         let y = f(xi.clone());
         assert_eq!(y.dims()[0], d, "the map must keep the dimension");
-        let grads = y.slice([row..row + 1]).sum().backward();
+        let grads = y.narrow(0, row, 1).sum().backward();
         let g = xi.grad(&grads).expect("input takes part in the output");
         for (col, v) in values(g).into_iter().enumerate() {
             jac[row * d + col] = v as f64;
