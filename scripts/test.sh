@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-tools.sh test
-export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+export PATH="$HOME/.cargo/bin:$PATH"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -18,8 +18,16 @@ native=$(grep -Eo '^test result: ok\. [0-9]+ passed' /tmp/realnvp-native-tests.l
 step "wasm tests in headless Chromium (WebGPU + wasm CPU)"
 export CHROMEDRIVER=/usr/bin/chromedriver
 export WASM_BINDGEN_TEST_TIMEOUT=600
-cargo test --target wasm32-unknown-unknown --test wasm 2>&1 | tee /tmp/realnvp-wasm-tests.log
+# Release: the same dependency build the page's trunk build uses (see Cargo.toml).
+# chromedriver gives up on a renderer that is busy for 30 s (compiling the test wasm on a
+# loaded machine can take that long); such a run is retried once, any other failure is final.
+if ! cargo test --release --target wasm32-unknown-unknown --test wasm 2>&1 | tee /tmp/realnvp-wasm-tests.log; then
+  grep -q "Timed out receiving message from renderer" /tmp/realnvp-wasm-tests.log || exit 1
+  echo "chromedriver lost the busy renderer: running the wasm tests once more"
+  cargo test --release --target wasm32-unknown-unknown --test wasm 2>&1 | tee /tmp/realnvp-wasm-tests.log
+fi
 wasm=$(grep -Eo '^test result: ok\. [0-9]+ passed' /tmp/realnvp-wasm-tests.log | awk '{s+=$4} END {print s+0}')
+[ "$wasm" -ge 2 ] || { echo "the wasm tests did not run"; exit 1; }
 
 step "summary"
 echo "native tests passed: $native"
