@@ -2,7 +2,9 @@
 # Installs what the demo and the tests need, skipping whatever is already there.
 # Everything comes from the package registries (crates.io, npm, Debian): no other downloads.
 # Usage: scripts/install-tools.sh [test|cli|page]
-#   test: wasm target, wasm-bindgen-cli, Chromium + chromedriver; cli: Rust only; page: + trunk, npm tools
+#   cli: Rust only; test: + wasm target, wasm-bindgen-cli, Chromium + chromedriver;
+#   page (what scripts/test.sh and scripts/demo.sh use): + trunk, and wasm-opt (binaryen) and
+#   playwright-core from npm (package-lock.json)
 set -euo pipefail
 what="${1:-test}"
 cd "$(dirname "$0")/.."

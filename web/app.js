@@ -83,11 +83,27 @@ function startWorker(backendChoice, fallbackReason) {
   state.backendChoice = backendChoice;
 }
 
+// One live job per slot (the kind, or the photo's key): a newer request replaces the older
+// one, whose late messages are then ignored (the worker cancels it at its next chunk).
 function request(type, body, extra = {}, transfer = []) {
+  const slot = type === 'photo' ? `photo:${body.key}` : type;
+  for (const [id, job] of state.pending) if (job.slot === slot) state.pending.delete(id);
   const id = state.nextId++;
-  state.pending.set(id, { kind: type, started: performance.now(), ...extra });
+  state.pending.set(id, { kind: type, slot, started: performance.now(), ...extra });
   state.worker.postMessage({ type, id, ...body }, transfer);
+  refreshBusy();
   return id;
+}
+
+function settle(id) {
+  state.pending.delete(id);
+  refreshBusy();
+}
+
+function refreshBusy() {
+  const busy = state.pending.size > 0;
+  document.body.classList.toggle('busy', busy);
+  if (!busy && state.modelReady) setStatus('Ready.');
 }
 
 // A crash of the wasm module (a panic) or a broken GPU: start over, on the CPU if WebGPU
@@ -95,7 +111,8 @@ function request(type, body, extra = {}, transfer = []) {
 function onFatal(message, gpuBroken) {
   window.realnvp.ready = false;
   delete document.body.dataset.ready;
-  setBusy(false);
+  state.pending.clear();
+  refreshBusy();
   const wasReady = state.modelReady;
   state.modelReady = false;
   state.firstDone = false;
@@ -204,14 +221,16 @@ function onReady(msg) {
 
 function onError(msg) {
   const job = state.pending.get(msg.id);
-  state.pending.delete(msg.id);
+  if (!job) return; // a replaced request
+  settle(msg.id);
   const what = { generate: 'Generate', interpolate: 'Interpolate', photo: 'Reading the photo', score: 'Scoring' }[msg.kind] || msg.kind;
   showError(`${what} failed: ${msg.message}`);
-  if (job?.kind === 'photo' || job?.kind === 'score') {
-    $('score-time').textContent = '';
+  if (job.slot === 'photo:score') {
+    // The worker has dropped the previous photo: hide it with its stale results.
+    state.photo = null;
+    $('photo-panel').hidden = true;
   }
-  setBusy(false);
-  setStatus('Ready.');
+  if (job.kind === 'photo' || job.kind === 'score') $('score-time').textContent = '';
 }
 
 // ---- drawing ----------------------------------------------------------------------------
@@ -251,12 +270,6 @@ function drawImage(canvas, rgba, width, height) {
   canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, width * height * 4), width, height), 0, 0);
 }
 
-function setBusy(busy, what) {
-  document.body.classList.toggle('busy', busy);
-  if (what) document.body.dataset.busy = what;
-  else delete document.body.dataset.busy;
-}
-
 // ---- generate ---------------------------------------------------------------------------
 
 function parseSeed(text) {
@@ -291,7 +304,6 @@ function generate({ first = false } = {}) {
   const canvas = $('samples');
   gridCanvas(canvas, n, cols);
   $('gen-time').textContent = '';
-  setBusy(true, 'generate');
   request('generate', { n, temperature, seed }, { n, cols, seed, temperature });
   if (!first) setStatus(state.backend === 'cpu' ? `Generating ${n} faces on the CPU…` : `Generating ${n} faces…`);
 }
@@ -302,7 +314,6 @@ function onFaces(msg) {
   if (msg.kind === 'generate') {
     drawTiles($('samples'), msg.rgba, msg.start, msg.count, job.cols);
     if (msg.total > msg.count) setStatus(`Generating: ${msg.start + msg.count} / ${msg.total} faces…`);
-    job.rgba = job.rgba || [];
     if (msg.start === 0) job.firstTile = msg.rgba.slice(0, state.imageSize * state.imageSize * 4);
   } else if (msg.kind === 'interpolate') {
     drawTiles($('interpolation'), msg.rgba, msg.start, msg.count, job.steps);
@@ -320,8 +331,8 @@ function onFaces(msg) {
 
 function onDone(msg) {
   const job = state.pending.get(msg.id);
-  state.pending.delete(msg.id);
   if (!job) return;
+  settle(msg.id);
   const ms = Math.round(msg.ms);
   if (msg.kind === 'generate') {
     const canvas = $('samples');
@@ -341,21 +352,18 @@ function onDone(msg) {
     } else {
       metrics.generations.push({ n: job.n, ms: msg.ms, backend: state.backend });
       $('gen-time').textContent = `${job.n} faces in ${ms} ms (${state.backend})`;
-      setStatus('Ready.');
     }
-    setBusy(false);
   } else if (msg.kind === 'interpolate') {
     metrics.interpolations.push({ steps: job.steps, ms: msg.ms, backend: state.backend });
     $('interp-time').textContent = `${job.steps}×${job.steps} grid in ${ms} ms (${state.backend})`;
     const canvas = $('interpolation');
     canvas.dataset.generation = String(Number(canvas.dataset.generation || 0) + 1);
-    setBusy(false);
-    setStatus('Ready.');
   }
 }
 
 function onWarm(msg) {
-  state.pending.delete(msg.id);
+  if (!state.pending.has(msg.id)) return;
+  settle(msg.id);
   metrics.warmUpMs = msg.ms;
   becomeReady();
 }
@@ -363,10 +371,7 @@ function onWarm(msg) {
 function becomeReady() {
   window.realnvp.ready = true;
   document.body.dataset.ready = 'true';
-  if (!state.pending.size) {
-    setBusy(false);
-    setStatus('Ready.');
-  }
+  refreshBusy();
 }
 
 // ---- interpolate ------------------------------------------------------------------------
@@ -391,7 +396,6 @@ function interpolate() {
   const steps = Number($('steps').value);
   gridCanvas($('interpolation'), steps * steps, steps);
   $('interp-time').textContent = '';
-  setBusy(true, 'interpolate');
   setStatus(`Interpolating ${steps}×${steps} faces…`);
   request('interpolate', { corners, steps, temperature }, { steps });
 }
@@ -400,7 +404,8 @@ function interpolate() {
 
 async function readFile(file) {
   if (file.size > state.maxFileBytes) {
-    throw new Error(`${file.name} is ${(file.size / 1e6).toFixed(0)} MB; the limit is ${(state.maxFileBytes / 1e6).toFixed(0)} MB`);
+    const mib = (b) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+    throw new Error(`${file.name} is ${mib(file.size)}; the limit is ${mib(state.maxFileBytes)}`);
   }
   if (file.size === 0) throw new Error(`${file.name} is empty`);
   return file.arrayBuffer();
@@ -444,8 +449,8 @@ async function loadCornerPhoto(index, file) {
 
 function onPhoto(msg) {
   const job = state.pending.get(msg.id);
-  state.pending.delete(msg.id);
   if (!job) return;
+  settle(msg.id);
   if (msg.key === 'score') {
     state.photo = {
       name: job.name,
@@ -466,7 +471,6 @@ function onPhoto(msg) {
     drawImage($(`corner-thumb-${i}`), msg.crop, state.imageSize, state.imageSize);
     $(`corner-label-${i}`).textContent = `photo: ${job.name}`;
     $(`corner-reset-${i}`).hidden = false;
-    setStatus('Ready.');
   }
 }
 
@@ -477,7 +481,6 @@ function scoreCrop() {
   $('bpd').textContent = '';
   $('score-results').classList.add('stale');
   $('crop-info').textContent = `crop x ${x}, y ${y}, side ${side} px → ${state.imageSize}×${state.imageSize}`;
-  setBusy(true, 'score');
   setStatus(state.backend === 'cpu' ? 'Scoring on the CPU (a few seconds)…' : 'Scoring…');
   request('score', { x, y, side }, { crop: { x, y, side } });
 }
@@ -501,16 +504,14 @@ function onScore(msg) {
 
 function onRecon(msg) {
   const job = state.pending.get(msg.id);
-  state.pending.delete(msg.id);
   if (!job) return;
+  settle(msg.id);
   const size = state.imageSize;
   drawImage($('recon'), msg.rgba, size, size);
   $('recon-info').textContent =
     msg.maxError === 0 ? 'identical to the input' : `differs from the input by at most ${msg.maxError}/255 (float rounding)`;
   metrics.scores.push({ ms: job.score.ms, reconMs: msg.ms, bpd: job.score.bpd, backend: state.backend });
   $('score-time').textContent += `, reconstructed in ${Math.round(msg.ms)} ms`;
-  setBusy(false);
-  setStatus('Ready.');
 }
 
 function renderPerScale(parts) {
@@ -573,6 +574,13 @@ function renderValidation(bpd) {
   const scale = (v) => `${(100 * (v - lo)) / (hi - lo)}%`;
   const strip = $('validation-strip');
   strip.textContent = '';
+  for (const [v, label] of [[lo, `1%: ${lo.toFixed(2)}`], [median, `median ${median.toFixed(2)}`], [hi, `99%: ${hi.toFixed(2)}`]]) {
+    const tag = document.createElement('span');
+    tag.className = 'label';
+    tag.style.left = scale(v);
+    tag.textContent = label;
+    strip.appendChild(tag);
+  }
   for (const [p, v] of Object.entries(q)) {
     const tick = document.createElement('span');
     tick.className = 'tick';
@@ -604,8 +612,12 @@ const MIN_SIDE = 8;
 function drawPhoto() {
   const p = state.photo;
   const canvas = $('photo');
-  canvas.width = p.pw;
-  canvas.height = p.ph;
+  if (canvas.width !== p.pw || canvas.height !== p.ph) {
+    canvas.width = p.pw;
+    canvas.height = p.ph;
+    // Small photos are shown larger, so that the crop box is easy to grab.
+    canvas.style.width = `${Math.round(p.pw * Math.max(1, Math.min(3, 360 / Math.max(p.pw, p.ph))))}px`;
+  }
   const ctx = canvas.getContext('2d');
   ctx.putImageData(p.preview, 0, 0);
   const s = p.pw / p.width;
