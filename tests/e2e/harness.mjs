@@ -118,3 +118,21 @@ export async function canvasHash(page, id) {
 export async function metrics(page) {
   return page.evaluate(() => JSON.parse(JSON.stringify(window.realnvp.metrics)));
 }
+
+// The longest the page's main thread was blocked (gap between 16 ms timer ticks beyond the
+// tick itself) while `action` runs.
+export async function mainThreadBlockedMs(page, action) {
+  await page.evaluate(() => {
+    window.__lag = { max: 0, last: performance.now(), timer: 0 };
+    window.__lag.timer = setInterval(() => {
+      const now = performance.now();
+      window.__lag.max = Math.max(window.__lag.max, now - window.__lag.last - 16);
+      window.__lag.last = now;
+    }, 16);
+  });
+  await action();
+  return page.evaluate(() => {
+    clearInterval(window.__lag.timer);
+    return Math.round(window.__lag.max);
+  });
+}
