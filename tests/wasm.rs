@@ -9,7 +9,9 @@ use realnvp::model::preprocess::to_logit;
 use realnvp::weights::load_model;
 use wasm_bindgen_test::*;
 
-wasm_bindgen_test_configure!(run_in_browser);
+// In a dedicated worker the page's main thread stays free, so chromedriver never finds the
+// renderer too busy to answer while the model runs (WebGPU is available in workers).
+wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
 const WEIGHTS: &[u8] = include_bytes!("data/fixture_small.safetensors");
 const EXPECTED: &str = include_str!("data/fixture_small.json");
