@@ -5,7 +5,10 @@
 // per reconstruction), on WebGPU and on the CPU fallback (?backend=cpu), plus the transfer
 // sizes of the wasm and the weights. Prints a JSON line per backend and a Markdown table.
 //
-//   node scripts/bench-page.mjs [--runs 5] [--cpu-runs 2] [--skip-cpu] [--photo face.jpg]
+//   node scripts/bench-page.mjs [--runs 5] [--cpu-runs 2] [--backends webgpu,cpu] [--photo face.jpg]
+//
+// --runs / --cpu-runs: 16-face generations and scores measured after the first grid.
+// The photo defaults to the one the end-to-end test writes (runs/e2e/face.jpg).
 
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -21,7 +24,7 @@ const opt = (name, fallback) => {
 };
 const RUNS = Number(opt('runs', 5));
 const CPU_RUNS = Number(opt('cpu-runs', 2));
-const SKIP_CPU = args.includes('--skip-cpu');
+const BACKENDS = opt('backends', 'webgpu,cpu').split(',');
 const PHOTO = resolve(opt('photo', 'runs/e2e/face.jpg'));
 const TIMEOUT = 30 * 60_000;
 
@@ -100,8 +103,8 @@ async function measure(url, label, query, runs) {
 const { server, url } = await startServer('dist');
 const results = [];
 try {
-  results.push(await measure(url, 'webgpu (or its fallback)', '', RUNS));
-  if (!SKIP_CPU) results.push(await measure(url, 'cpu (forced)', '?backend=cpu', CPU_RUNS));
+  if (BACKENDS.includes('webgpu')) results.push(await measure(url, 'webgpu (or its fallback)', '', RUNS));
+  if (BACKENDS.includes('cpu')) results.push(await measure(url, 'cpu (forced)', '?backend=cpu', CPU_RUNS));
 } finally {
   server.close();
 }
@@ -120,6 +123,6 @@ console.log('| --- | ---: | ---: | ---: |');
 for (const kind of ['wasm', 'weights', 'js']) {
   const s = sizes[kind];
   if (!s) continue;
-  const sent = kind === 'js' ? null : results[0].transfers[kind];
+  const sent = kind === 'js' || !results.length ? null : results[0].transfers[kind];
   console.log(`| ${kind} (${s.files.join(', ')}) | ${mb(s.bytes)} | ${mb(s.gzip)} | ${sent == null ? '–' : mb(sent)} |`);
 }
