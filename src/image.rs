@@ -399,15 +399,7 @@ mod tests {
 
     #[test]
     fn rejects_huge_header_before_decoding() {
-        // A PNG whose header claims 30000x30000 pixels.
-        let mut png = vec![
-            0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R',
-        ];
-        png.extend_from_slice(&30000u32.to_be_bytes());
-        png.extend_from_slice(&30000u32.to_be_bytes());
-        png.extend_from_slice(&[8, 2, 0, 0, 0]);
-        let crc = crc32(&png[12..]);
-        png.extend_from_slice(&crc.to_be_bytes());
+        let mut png = png_header_30000();
         // A few bytes of (truncated) image data and the end marker, as a crafted file would have.
         for (kind, data) in [
             (&b"IDAT"[..], &[0x78, 0x9c, 0x03, 0x00][..]),
@@ -427,6 +419,19 @@ mod tests {
         );
     }
 
+    /// A PNG signature and an IHDR chunk claiming 30000x30000 RGB pixels, no image data.
+    fn png_header_30000() -> Vec<u8> {
+        let mut png = vec![
+            0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R',
+        ];
+        png.extend_from_slice(&30000u32.to_be_bytes());
+        png.extend_from_slice(&30000u32.to_be_bytes());
+        png.extend_from_slice(&[8, 2, 0, 0, 0]);
+        let crc = crc32(&png[12..]);
+        png.extend_from_slice(&crc.to_be_bytes());
+        png
+    }
+
     fn crc32(data: &[u8]) -> u32 {
         let mut crc = 0xFFFF_FFFFu32;
         for &b in data {
@@ -444,15 +449,7 @@ mod tests {
 
     #[test]
     fn header_only_files_claiming_huge_sizes_are_refused_by_size() {
-        // PNG: signature and IHDR only, no image data.
-        let mut png = vec![
-            0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R',
-        ];
-        png.extend_from_slice(&30000u32.to_be_bytes());
-        png.extend_from_slice(&30000u32.to_be_bytes());
-        png.extend_from_slice(&[8, 2, 0, 0, 0]);
-        let crc = crc32(&png[12..]);
-        png.extend_from_slice(&crc.to_be_bytes());
+        let png = png_header_30000();
         assert!(matches!(
             decode(&png),
             Err(ImageError::DimensionsTooLarge(30000, 30000))

@@ -6,6 +6,7 @@
 pub mod device;
 pub mod image;
 pub mod model;
+pub mod param_path;
 pub mod rng;
 pub mod weights;
 

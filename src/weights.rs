@@ -5,12 +5,15 @@
 use std::collections::HashMap;
 
 #[cfg(not(target_family = "wasm"))]
-use burn::module::ModuleVisitor;
-use burn::module::{Module, ModuleMapper, Param, ParamId};
+use burn::module::Module;
+use burn::module::{Param, ParamId};
 use burn::tensor::{Device, Tensor, TensorData};
 use safetensors::{Dtype, SafeTensors};
 
 use crate::model::{RealNvp, RealNvpConfig};
+use crate::param_path::{PathMapper, map_with_paths};
+#[cfg(not(target_family = "wasm"))]
+use crate::param_path::{PathVisitor, visit_with_paths};
 
 pub const FORMAT: &str = "realnvp-web";
 pub const FORMAT_VERSION: &str = "1";
@@ -124,11 +127,10 @@ pub fn load_model(bytes: &[u8], device: &Device) -> Result<LoadedModel, WeightsE
     // The model is built on the CPU-cheap path first only in shape: parameters are replaced below.
     let model = config.init(device);
     let mut loader = Loader {
-        path: Vec::new(),
         tensors,
         error: None,
     };
-    let model = model.map(&mut loader);
+    let model = map_with_paths(model, &mut loader);
     if let Some(error) = loader.error {
         return Err(error);
     }
@@ -142,25 +144,20 @@ pub fn load_model(bytes: &[u8], device: &Device) -> Result<LoadedModel, WeightsE
 }
 
 struct Loader {
-    path: Vec<String>,
     tensors: HashMap<String, (Vec<usize>, Vec<f32>)>,
     error: Option<WeightsError>,
 }
 
-impl ModuleMapper for Loader {
-    fn enter_module(&mut self, name: &str, _container_type: &str) {
-        self.path.push(name.to_string());
-    }
-
-    fn exit_module(&mut self, _name: &str, _container_type: &str) {
-        self.path.pop();
-    }
-
-    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+impl PathMapper for Loader {
+    fn map_float<const D: usize>(
+        &mut self,
+        name: &str,
+        param: Param<Tensor<D>>,
+    ) -> Param<Tensor<D>> {
         if self.error.is_some() {
             return param;
         }
-        let name = self.path.join(".");
+        let name = name.to_string();
         let expected = param.lazy_shape().to_vec();
         match self.tensors.remove(&name) {
             None => {
@@ -200,33 +197,21 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
 /// Every float tensor of a module with its path, read back synchronously (native only).
 #[cfg(not(target_family = "wasm"))]
 pub fn named_tensors<M: Module>(module: &M) -> Vec<(String, Vec<usize>, Vec<f32>)> {
-    struct Collector {
-        path: Vec<String>,
-        out: Vec<(String, Vec<usize>, Vec<f32>)>,
-    }
-    impl ModuleVisitor for Collector {
-        fn enter_module(&mut self, name: &str, _container_type: &str) {
-            self.path.push(name.to_string());
-        }
-        fn exit_module(&mut self, _name: &str, _container_type: &str) {
-            self.path.pop();
-        }
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+    struct Collector(Vec<(String, Vec<usize>, Vec<f32>)>);
+    impl PathVisitor for Collector {
+        fn visit_float<const D: usize>(&mut self, path: &str, param: &Param<Tensor<D>>) {
             let data = param.val().into_data();
             let shape = data.shape().to_vec();
             let values = data
                 .convert::<f32>()
                 .try_into_vec::<f32>()
                 .expect("converted to f32 just above");
-            self.out.push((self.path.join("."), shape, values));
+            self.0.push((path.to_string(), shape, values));
         }
     }
-    let mut collector = Collector {
-        path: Vec::new(),
-        out: Vec::new(),
-    };
-    module.visit(&mut collector);
-    collector.out
+    let mut collector = Collector(Vec::new());
+    visit_with_paths(module, &mut collector);
+    collector.0
 }
 
 /// Serialises a model (its evaluation view: running statistics synced) to weight-file bytes.

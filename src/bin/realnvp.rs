@@ -15,7 +15,7 @@ mod cli {
 
     use anyhow::{Context, Result, bail};
     use burn::tensor::{Device, Tensor};
-    use clap::{Parser, Subcommand, ValueEnum};
+    use clap::{Args, Parser, Subcommand, ValueEnum};
     use realnvp::image::{from_values, grid, model_input, to_tensor};
     use realnvp::model::interpolate::interpolate_latents;
     use realnvp::train::{TrainOptions, TrainingConfig, data, train};
@@ -43,6 +43,35 @@ mod cli {
         Gpu,
     }
 
+    /// The architecture of a new model (`train`, `bench`); see `RealNvpConfig`.
+    #[derive(Args)]
+    struct ModelArgs {
+        /// Side of the square images, in pixels.
+        #[arg(long, default_value_t = 32)]
+        image_size: usize,
+        /// Scales of the multi-scale architecture.
+        #[arg(long, default_value_t = 3)]
+        num_scales: usize,
+        /// Channels of the coupling ResNets.
+        #[arg(long, default_value_t = 32)]
+        width: usize,
+        /// Residual blocks per coupling ResNet.
+        #[arg(long, default_value_t = 2)]
+        blocks: usize,
+    }
+
+    impl ModelArgs {
+        fn config(&self) -> Result<RealNvpConfig> {
+            let config = RealNvpConfig::new()
+                .with_image_size(self.image_size)
+                .with_num_scales(self.num_scales)
+                .with_width(self.width)
+                .with_blocks(self.blocks);
+            config.validate().map_err(anyhow::Error::msg)?;
+            Ok(config)
+        }
+    }
+
     #[derive(Subcommand)]
     enum Command {
         /// Train a model on a folder of images (JPEG/PNG, searched recursively).
@@ -59,14 +88,8 @@ mod cli {
             /// Continue from the checkpoint in --out.
             #[arg(long)]
             resume: bool,
-            #[arg(long, default_value_t = 32)]
-            image_size: usize,
-            #[arg(long, default_value_t = 3)]
-            num_scales: usize,
-            #[arg(long, default_value_t = 32)]
-            width: usize,
-            #[arg(long, default_value_t = 2)]
-            blocks: usize,
+            #[command(flatten)]
+            model: ModelArgs,
             #[arg(long, default_value_t = 64)]
             batch_size: usize,
             #[arg(long, default_value_t = 1e-3)]
@@ -136,14 +159,8 @@ mod cli {
         },
         /// Throughput (images/s) of training, scoring and sampling, one JSON line.
         Bench {
-            #[arg(long, default_value_t = 32)]
-            image_size: usize,
-            #[arg(long, default_value_t = 3)]
-            num_scales: usize,
-            #[arg(long, default_value_t = 32)]
-            width: usize,
-            #[arg(long, default_value_t = 2)]
-            blocks: usize,
+            #[command(flatten)]
+            model: ModelArgs,
             #[arg(long, default_value_t = 64)]
             batch: usize,
             /// Seconds of timed training steps (scoring and sampling get half each).
@@ -233,10 +250,7 @@ mod cli {
                 out,
                 cache,
                 resume,
-                image_size,
-                num_scales,
-                width,
-                blocks,
+                model,
                 batch_size,
                 lr,
                 epochs,
@@ -247,13 +261,7 @@ mod cli {
                 backend,
                 quiet,
             } => {
-                let model = RealNvpConfig::new()
-                    .with_image_size(image_size)
-                    .with_num_scales(num_scales)
-                    .with_width(width)
-                    .with_blocks(blocks);
-                model.validate().map_err(anyhow::Error::msg)?;
-                let config = TrainingConfig::new(model)
+                let config = TrainingConfig::new(model.config()?)
                     .with_batch_size(batch_size)
                     .with_learning_rate(lr)
                     .with_epochs(epochs)
@@ -337,21 +345,13 @@ mod cli {
                 backend,
             } => score(weights, json, &files, backend),
             Command::Bench {
-                image_size,
-                num_scales,
-                width,
-                blocks,
+                model,
                 batch,
                 seconds,
                 warmup,
                 backend,
             } => {
-                let config = RealNvpConfig::new()
-                    .with_image_size(image_size)
-                    .with_num_scales(num_scales)
-                    .with_width(width)
-                    .with_blocks(blocks);
-                config.validate().map_err(anyhow::Error::msg)?;
+                let config = model.config()?;
                 if batch == 0 || seconds.is_nan() || seconds <= 0.0 {
                     bail!("--batch and --seconds must be positive");
                 }

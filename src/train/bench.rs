@@ -5,11 +5,12 @@
 use std::time::Instant;
 
 use burn::grad_clipping::GradientClippingConfig;
-use burn::module::{Module, ModuleMapper, Param};
+use burn::module::{Module, Param};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::RealNvpConfig;
+use crate::param_path::{PathMapper, map_with_paths};
 use crate::rng::SeededRng;
 
 pub struct BenchOptions {
@@ -47,22 +48,16 @@ fn timed(mut f: impl FnMut(), warmup: usize, seconds: f64, min_iters: usize) -> 
 
 /// Non-identity couplings, as after some training (fresh ones have a zero output layer).
 fn randomize_output_scales<M: Module>(model: M) -> M {
-    struct Outputs {
-        path: Vec<String>,
-        rng: SeededRng,
-    }
-    impl ModuleMapper for Outputs {
-        fn enter_module(&mut self, name: &str, _: &str) {
-            self.path.push(name.to_string());
-        }
-        fn exit_module(&mut self, _: &str, _: &str) {
-            self.path.pop();
-        }
-        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-            let n = self.path.len();
-            if n >= 2 && self.path[n - 2] == "output" && self.path[n - 1] == "g" {
+    struct Outputs(SeededRng);
+    impl PathMapper for Outputs {
+        fn map_float<const D: usize>(
+            &mut self,
+            path: &str,
+            param: Param<Tensor<D>>,
+        ) -> Param<Tensor<D>> {
+            if path == "output.g" || path.ends_with(".output.g") {
                 let noise: Vec<f32> = self
-                    .rng
+                    .0
                     .normals(param.lazy_shape().num_elements())
                     .iter()
                     .map(|v| v * 0.05)
@@ -76,10 +71,7 @@ fn randomize_output_scales<M: Module>(model: M) -> M {
             param
         }
     }
-    model.map(&mut Outputs {
-        path: Vec::new(),
-        rng: SeededRng::new(1),
-    })
+    map_with_paths(model, &mut Outputs(SeededRng::new(1)))
 }
 
 pub fn run(config: &RealNvpConfig, device: &Device, options: &BenchOptions) -> BenchResult {

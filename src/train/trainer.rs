@@ -11,13 +11,14 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use burn::config::Config;
 use burn::grad_clipping::GradientClippingConfig;
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use burn::module::{Module, Param};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::checkpoint::{self, Progress};
 use super::data::{self, ImageSet, progress_bar};
 use crate::image::{from_values, grid};
+use crate::param_path::{PathMapper, PathVisitor, leaf, map_with_paths, visit_with_paths};
 use crate::rng::SeededRng;
 use crate::weights::stable_param_id;
 use crate::{RealNvp, RealNvpConfig};
@@ -345,50 +346,35 @@ fn write_samples(model: &RealNvp, out: &Path, epoch: usize) -> Result<()> {
 
 /// Sum of squares of every weight-norm scale `g` (the L2 term of the loss).
 fn weight_norm_l2(model: &RealNvp) -> Tensor<1> {
-    struct Collect {
-        path: Vec<String>,
-        sum: Option<Tensor<1>>,
-    }
-    impl ModuleVisitor for Collect {
-        fn enter_module(&mut self, name: &str, _: &str) {
-            self.path.push(name.to_string());
-        }
-        fn exit_module(&mut self, _: &str, _: &str) {
-            self.path.pop();
-        }
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            if self.path.last().is_some_and(|p| p == "g") {
+    struct Collect(Option<Tensor<1>>);
+    impl PathVisitor for Collect {
+        fn visit_float<const D: usize>(&mut self, path: &str, param: &Param<Tensor<D>>) {
+            if leaf(path) == "g" {
                 let sq = param.val().square().sum();
-                self.sum = Some(match self.sum.take() {
+                self.0 = Some(match self.0.take() {
                     Some(s) => s + sq,
                     None => sq,
                 });
             }
         }
     }
-    let mut c = Collect {
-        path: Vec::new(),
-        sum: None,
-    };
-    model.visit(&mut c);
-    c.sum
-        .expect("every model has weight-normalised convolutions")
+    let mut c = Collect(None);
+    visit_with_paths(model, &mut c);
+    c.0.expect("every model has weight-normalised convolutions")
 }
 
 /// Gives every parameter the id its path implies, so optimizer state survives a reload.
 pub fn with_stable_ids(model: RealNvp) -> RealNvp {
-    struct Ids(Vec<String>);
-    impl ModuleMapper for Ids {
-        fn enter_module(&mut self, name: &str, _: &str) {
-            self.0.push(name.to_string());
-        }
-        fn exit_module(&mut self, _: &str, _: &str) {
-            self.0.pop();
-        }
-        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+    struct Ids;
+    impl PathMapper for Ids {
+        fn map_float<const D: usize>(
+            &mut self,
+            path: &str,
+            param: Param<Tensor<D>>,
+        ) -> Param<Tensor<D>> {
             let value = param.val();
-            param.transform_for_load(value, stable_param_id(&self.0.join(".")))
+            param.transform_for_load(value, stable_param_id(path))
         }
     }
-    model.map(&mut Ids(Vec::new()))
+    map_with_paths(model, &mut Ids)
 }
