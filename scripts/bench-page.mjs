@@ -5,7 +5,7 @@
 // per reconstruction), on WebGPU and on the CPU fallback (?backend=cpu), plus the transfer
 // sizes of the wasm and the weights. Prints a JSON line per backend and a Markdown table.
 //
-//   node scripts/bench-page.mjs [--runs 5] [--cpu-runs 2] [--backends webgpu,cpu] [--photo face.jpg]
+//   node scripts/bench-page.mjs [--runs 5] [--cpu-runs 2] [--score-runs N] [--backends webgpu,cpu] [--photo face.jpg]
 //
 // --runs / --cpu-runs: 16-face generations and scores measured after the first grid.
 // The photo defaults to the one the end-to-end test writes (runs/e2e/face.jpg).
@@ -24,6 +24,7 @@ const opt = (name, fallback) => {
 };
 const RUNS = Number(opt('runs', 5));
 const CPU_RUNS = Number(opt('cpu-runs', 2));
+const SCORE_RUNS = opt('score-runs', null); // default: as many as the generations
 const BACKENDS = opt('backends', 'webgpu,cpu').split(',');
 const PHOTO = resolve(opt('photo', 'runs/e2e/face.jpg'));
 const TIMEOUT = 30 * 60_000;
@@ -70,9 +71,10 @@ async function measure(url, label, query, runs) {
       await page.fill('#seed', String(100 + i));
       await runGrid(page, 'generate', 'samples', TIMEOUT);
     }
-    for (let i = 0; i < runs; i++) {
+    const scoreRuns = SCORE_RUNS === null ? runs : Number(SCORE_RUNS);
+    for (let i = 0; i < scoreRuns; i++) {
       await page.setInputFiles('#upload', PHOTO);
-      await page.waitForFunction(() => /input|rounding/.test(document.getElementById('recon-info').textContent), null, { timeout: TIMEOUT, polling: 50 });
+      await page.waitForFunction((n) => window.realnvp.metrics.scores.length > n || document.getElementById('error').textContent !== '', i, { timeout: TIMEOUT, polling: 50 });
       const error = await text(page, 'error');
       if (error) throw new Error(error);
     }

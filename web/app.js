@@ -414,6 +414,7 @@ async function readFile(file) {
 async function loadScorePhoto(file) {
   clearError();
   $('bpd').textContent = '';
+  $('recon-info').textContent = '';
   $('score-time').textContent = '';
   $('score-results').classList.add('stale');
   if (!state.modelReady) {
@@ -479,6 +480,7 @@ function scoreCrop() {
   if (!p) return;
   const { x, y, side } = p.crop;
   $('bpd').textContent = '';
+  $('recon-info').textContent = '';
   $('score-results').classList.add('stale');
   $('crop-info').textContent = `crop x ${x}, y ${y}, side ${side} px → ${state.imageSize}×${state.imageSize}`;
   setStatus(state.backend === 'cpu' ? 'Scoring on the CPU (a few seconds)…' : 'Scoring…');

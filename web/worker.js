@@ -11,10 +11,32 @@ let wasm = null; // the wasm-bindgen module
 let backend = null;
 let model = null;
 let chunkSize = 1;
-const photos = new Map(); // 'score' | 'corner0'..'corner3' -> Photo
+// 'score' | 'corner0'..'corner3' -> { photo, users, stale }. A photo replaced while a score
+// still reads it (across an await) is freed when that score is done, not under its feet.
+const photos = new Map();
 const latest = new Map(); // job kind -> id of the newest request
 
 const post = (msg, transfer = []) => self.postMessage(msg, transfer);
+
+function dropPhoto(key) {
+  const entry = photos.get(key);
+  if (!entry) return;
+  photos.delete(key);
+  entry.stale = true;
+  if (entry.users === 0) entry.photo.free();
+}
+
+function borrowPhoto(key, missing) {
+  const entry = photos.get(key);
+  if (!entry) throw new Error(missing);
+  entry.users++;
+  return entry;
+}
+
+function returnPhoto(entry) {
+  entry.users--;
+  if (entry.stale && entry.users === 0) entry.photo.free();
+}
 const status = (text) => post({ type: 'status', text });
 
 // A macrotask boundary: lets queued messages (new requests) in between chunks.
@@ -191,10 +213,10 @@ async function generate(msg) {
 
 function cornerLatents(corner, temperature) {
   if (corner.photo) {
-    const photo = photos.get(`corner${corner.index}`);
-    if (!photo) throw new Error(`corner ${corner.index + 1}: its photo is gone; upload it again`);
-    const [x, y, side] = photo.centreSquare();
-    return model.encode(photo, x, y, side);
+    const entry = photos.get(`corner${corner.index}`);
+    if (!entry) throw new Error(`corner ${corner.index + 1}: its photo is gone; upload it again`);
+    const [x, y, side] = entry.photo.centreSquare();
+    return model.encode(entry.photo, x, y, side);
   }
   return model.sampleLatents(temperature, BigInt(corner.seed));
 }
@@ -224,14 +246,10 @@ async function interpolate(msg) {
 // Decodes an uploaded file in Rust (the CLI's decoder and limits) and sends back a preview.
 async function photo(msg) {
   const key = msg.key;
-  const old = photos.get(key);
-  if (old) {
-    photos.delete(key);
-    old.free();
-  }
+  dropPhoto(key);
   const t = performance.now();
   const p = wasm.Photo.decode(new Uint8Array(msg.bytes));
-  photos.set(key, p);
+  photos.set(key, { photo: p, users: 0, stale: false });
   const previewSide = msg.previewSide || 512;
   const [pw, ph] = p.previewSize(previewSide);
   const preview = p.preview(previewSide);
@@ -249,24 +267,28 @@ async function score(msg) {
   latest.set('score', msg.id);
   await yieldNow();
   if (cancelled('score', msg.id)) return;
-  const p = photos.get('score');
-  if (!p) throw new Error('no photo to score; upload one first');
-  const { x, y, side } = msg;
-  let t = performance.now();
-  const s = await model.score(p, x, y, side);
-  const reply = {
-    type: 'score', id: msg.id, bpd: s.bitsPerDim, perScale: Array.from(s.perScale), pngBpd: s.pngBitsPerDim,
-    crop: s.crop, ms: performance.now() - t, crop_box: [x, y, side],
-  };
-  s.free();
-  post(reply, [reply.crop.buffer]);
-  await yieldNow();
-  if (cancelled('score', msg.id)) return;
-  t = performance.now();
-  const r = await model.reconstruct(p, x, y, side);
-  const rgba = r.rgba;
-  post({ type: 'recon', id: msg.id, rgba, maxError: r.maxError, ms: performance.now() - t }, [rgba.buffer]);
-  r.free();
+  const entry = borrowPhoto('score', 'no photo to score; upload one first');
+  try {
+    const p = entry.photo;
+    const { x, y, side } = msg;
+    let t = performance.now();
+    const s = await model.score(p, x, y, side);
+    const reply = {
+      type: 'score', id: msg.id, bpd: s.bitsPerDim, perScale: Array.from(s.perScale), pngBpd: s.pngBitsPerDim,
+      crop: s.crop, ms: performance.now() - t,
+    };
+    s.free();
+    post(reply, [reply.crop.buffer]);
+    await yieldNow();
+    if (cancelled('score', msg.id)) return;
+    t = performance.now();
+    const r = await model.reconstruct(p, x, y, side);
+    const rgba = r.rgba;
+    post({ type: 'recon', id: msg.id, rgba, maxError: r.maxError, ms: performance.now() - t }, [rgba.buffer]);
+    r.free();
+  } finally {
+    returnPhoto(entry);
+  }
 }
 
 const handlers = { init, warmUp, generate, interpolate, photo, score };
