@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Installs whatever is missing, then runs every test: formatting, native tests, and the
-# model tests in headless Chromium (WebGPU through SwiftShader, and the wasm CPU backend).
+# Installs whatever is missing, then runs every test: formatting, native tests, the model
+# tests in headless Chromium (WebGPU through SwiftShader, and the wasm CPU backend), and the
+# page end to end (trunk release build served on 127.0.0.1, driven by playwright-core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-tools.sh test
-export PATH="$HOME/.cargo/bin:$PATH"
+scripts/install-tools.sh page
+# npm's wasm-opt (binaryen 132) must come before Debian's binaryen 108, which breaks the build.
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -29,7 +31,17 @@ fi
 wasm=$(grep -Eo '^test result: ok\. [0-9]+ passed' /tmp/realnvp-wasm-tests.log | awk '{s+=$4} END {print s+0}')
 [ "$wasm" -ge 2 ] || { echo "the wasm tests did not run"; exit 1; }
 
+step "the page: trunk build --release (offline, wasm-opt -Oz), as scripts/demo.sh builds it"
+trunk build --release --offline
+
+step "the page end to end in headless Chromium (WebGPU on SwiftShader, then ?backend=cpu)"
+# target/debug/realnvp (built by the native tests) gives the scores the page must match.
+REALNVP_BIN=target/debug/realnvp node tests/e2e/page.test.mjs 2>&1 | tee /tmp/realnvp-e2e.log
+e2e=$(grep -Eo '^e2e: [0-9]+ passed' /tmp/realnvp-e2e.log | awk '{print $2}')
+[ "${e2e:-0}" -ge 10 ] || { echo "the end-to-end checks did not run"; exit 1; }
+
 step "summary"
-echo "native tests passed: $native"
-echo "wasm tests passed:   $wasm"
-echo "$((native + wasm)) passed, 0 failed"
+echo "native tests passed:    $native"
+echo "wasm tests passed:      $wasm"
+echo "page e2e checks passed: $e2e"
+echo "$((native + wasm + e2e)) passed, 0 failed"
