@@ -1,7 +1,8 @@
 // The page's main thread: DOM, canvases and the crop box. All model work happens in the
 // worker (web/worker.js), which runs the wasm build of the Rust crate.
 //
-// URL parameters: ?backend=cpu forces the wasm CPU backend; ?weights=URL loads another
+// URL parameters: ?backend=cpu forces the wasm CPU backend, ?backend=webgpu WebGPU even on
+// a software adapter (by default such an adapter gives way to the CPU); ?weights=URL loads another
 // weight file; ?n=K sets the initial number of faces.
 
 const $ = (id) => document.getElementById(id);
@@ -179,12 +180,10 @@ function onBackend(msg) {
   if (msg.kind === 'webgpu' && msg.software) {
     note.textContent =
       'This WebGPU adapter is a software renderer (no GPU is in use), which is slow for this model: a 16-face grid ' +
-      'can take minutes. The CPU backend is often faster here: add ?backend=cpu to the address.';
+      'can take minutes. Without ?backend=webgpu in the address the page uses its CPU backend here, which is faster.';
     note.hidden = false;
   } else if (msg.kind === 'cpu') {
-    note.textContent = msg.reason
-      ? `Running on the CPU fallback (${msg.reason}). It is much slower than a GPU: a 16-face grid can take a minute.`
-      : 'Running on the CPU backend as requested. A 16-face grid can take a minute.';
+    note.textContent = `Running on the CPU backend: ${msg.reason || 'no reason given'}. A CPU is much slower than a GPU: a 16-face grid takes about a minute.`;
     note.hidden = false;
   } else {
     note.hidden = true;
@@ -824,6 +823,6 @@ export function main(urls) {
   wire();
   showError('');
   setStatus('Starting…');
-  const choice = params.get('backend') === 'cpu' ? 'cpu' : 'auto';
+  const choice = ['cpu', 'webgpu'].includes(params.get('backend')) ? params.get('backend') : 'auto';
   startWorker(choice, null);
 }

@@ -122,19 +122,30 @@ async function init(msg) {
   post({ type: 'limits', maxFileBytes: wasm.maxFileBytes() });
 
   t = performance.now();
+  // msg.backend: 'auto' (WebGPU on a GPU, else the CPU), 'webgpu' (even on a software
+  // adapter) or 'cpu'. msg.fallbackReason: why an earlier WebGPU start was given up.
   const wantCpu = msg.backend === 'cpu';
-  let reason = msg.fallbackReason || null;
-  if (!wantCpu && !self.navigator.gpu) {
+  let reason = msg.fallbackReason || (wantCpu ? 'requested with ?backend=cpu' : null);
+  if (!reason && !self.navigator.gpu) {
     reason = 'this browser does not offer WebGPU (navigator.gpu is missing)';
   }
-  status(wantCpu || reason ? 'Starting the CPU backend…' : 'Starting WebGPU…');
-  backend = await wasm.Backend.init(wantCpu || reason !== null);
+  let adapter = { name: '', software: false };
+  if (!reason) {
+    adapter = await adapterName();
+    // A software adapter (SwiftShader where there is no usable GPU) runs this model about
+    // 7x slower than the wasm CPU backend on the same cores (BENCHMARKS.md).
+    if (adapter.software && msg.backend === 'auto') {
+      reason = `the only WebGPU adapter here, ${adapter.name || 'unnamed'}, is a software renderer and slower than the CPU backend; add ?backend=webgpu to use it anyway`;
+    }
+  }
+  status(reason ? 'Starting the CPU backend…' : 'Starting WebGPU…');
+  backend = await wasm.Backend.init(reason !== null);
   if (backend.fallbackReason) reason = backend.fallbackReason;
   const kind = backend.kind;
-  const adapter = kind === 'webgpu' ? await adapterName() : { name: 'burn flex, wasm, single thread', software: false };
+  if (kind !== 'webgpu') adapter = { name: 'burn flex, wasm, single thread', software: false };
   chunkSize = kind === 'webgpu' ? 16 : 1;
   timings.backendMs = performance.now() - t;
-  post({ type: 'backend', kind, adapter: adapter.name, software: adapter.software, reason: wantCpu ? 'requested with ?backend=cpu' : reason });
+  post({ type: 'backend', kind, adapter: adapter.name, software: adapter.software, reason });
 
   t = performance.now();
   status('Downloading the weights…');
