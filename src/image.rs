@@ -104,30 +104,18 @@ pub fn claimed_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
     if !bytes.starts_with(&[0xFF, 0xD8]) {
         return None;
     }
-    // Segments up to the first frame header; SOF0..SOF15 except DHT (C4), JPG (C8), DAC (CC).
-    let mut i = 2;
-    while bytes.get(i) == Some(&0xFF) {
-        while bytes.get(i) == Some(&0xFF) {
-            i += 1;
+    for segment in JpegSegments::new(bytes) {
+        match segment.code {
+            // SOF0..SOF15, except DHT (C4), JPG (C8) and DAC (CC), which share the range.
+            0xC0..=0xCF if !matches!(segment.code, 0xC4 | 0xC8 | 0xCC) => {
+                let frame = segment.payload.get(..5)?; // precision, height, width
+                let height = u16::from_be_bytes([frame[1], frame[2]]) as u32;
+                let width = u16::from_be_bytes([frame[3], frame[4]]) as u32;
+                return Some((width, height));
+            }
+            0xDA | 0xD9 => return None, // a scan or the end before any frame header
+            _ => {}
         }
-        let code = *bytes.get(i)?;
-        i += 1;
-        if matches!(code, 0x01 | 0xD0..=0xD7) {
-            continue;
-        }
-        let len = bytes
-            .get(i..i + 2)
-            .map(|b| u16::from_be_bytes([b[0], b[1]]) as usize)?;
-        if matches!(code, 0xC0..=0xCF) && !matches!(code, 0xC4 | 0xC8 | 0xCC) {
-            let frame = bytes.get(i + 2..i + 7)?; // precision, height, width
-            let height = u16::from_be_bytes([frame[1], frame[2]]) as u32;
-            let width = u16::from_be_bytes([frame[3], frame[4]]) as u32;
-            return Some((width, height));
-        }
-        if code == 0xDA || code == 0xD9 || len < 2 {
-            return None;
-        }
-        i += len;
     }
     None
 }
@@ -136,48 +124,86 @@ pub fn claimed_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
 /// segment by segment, through the entropy-coded data after each start-of-scan. Anything
 /// after the end-of-image marker (phones append extra images or videos) is ignored.
 pub fn jpeg_is_complete(bytes: &[u8]) -> bool {
-    let mut i = 2; // after SOI
-    loop {
+    JpegSegments::new(bytes).any(|segment| segment.code == 0xD9)
+}
+
+/// One marker of a JPEG and the bytes of its segment after the length field (as many of them
+/// as the file holds; none for markers without a length).
+struct JpegSegment<'a> {
+    code: u8,
+    payload: &'a [u8],
+}
+
+/// The markers of a JPEG after its start-of-image, in order. Ends after the end-of-image
+/// marker, or at the first break in the structure: a missing marker, a bad length, a segment
+/// cut short (still yielded, with what is there) or scan data with no marker after it.
+struct JpegSegments<'a> {
+    bytes: &'a [u8],
+    /// Where the next marker starts; None once the walk has ended.
+    at: Option<usize>,
+}
+
+impl<'a> JpegSegments<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Self { bytes, at: Some(2) }
+    }
+}
+
+impl<'a> Iterator for JpegSegments<'a> {
+    type Item = JpegSegment<'a>;
+
+    fn next(&mut self) -> Option<JpegSegment<'a>> {
+        let bytes = self.bytes;
+        let mut i = self.at.take()?;
         // The next marker: 0xFF (any number of fill bytes), then its code.
         if bytes.get(i) != Some(&0xFF) {
-            return false;
+            return None;
         }
-        while i < bytes.len() && bytes[i] == 0xFF {
+        while bytes.get(i) == Some(&0xFF) {
             i += 1;
         }
-        let Some(&code) = bytes.get(i) else {
-            return false;
-        };
+        let code = *bytes.get(i)?;
         i += 1;
+        let bare = JpegSegment { code, payload: &[] };
         match code {
-            0xD9 => return true,            // EOI
-            0x01 | 0xD0..=0xD7 => continue, // TEM, RSTn: no length
+            0xD9 => return Some(bare), // EOI: the walk ends here
+            0x01 | 0xD0..=0xD7 => {
+                // TEM, RSTn: no length
+                self.at = Some(i);
+                return Some(bare);
+            }
             _ => {}
         }
-        let Some(len) = bytes
+        let len = bytes
             .get(i..i + 2)
-            .map(|b| u16::from_be_bytes([b[0], b[1]]) as usize)
-        else {
-            return false;
-        };
-        if len < 2 || i + len > bytes.len() {
-            return false;
+            .map(|b| u16::from_be_bytes([b[0], b[1]]) as usize)?;
+        if len < 2 {
+            return None;
         }
-        i += len;
-        if code == 0xDA {
-            // SOS: skip the entropy-coded data up to the next marker that is neither a
-            // stuffed 0xFF00 nor a restart marker.
-            loop {
-                let Some(offset) = bytes[i..].iter().position(|&b| b == 0xFF) else {
-                    return false;
-                };
-                i += offset;
-                match bytes.get(i + 1) {
-                    None => return false,
-                    Some(0x00) | Some(0xD0..=0xD7) | Some(0xFF) => i += 1,
-                    Some(_) => break,
-                }
-            }
+        let end = i + len;
+        let segment = JpegSegment {
+            code,
+            payload: bytes.get(i + 2..end.min(bytes.len())).unwrap_or(&[]),
+        };
+        if end <= bytes.len() {
+            self.at = if code == 0xDA {
+                scan_data_end(bytes, end)
+            } else {
+                Some(end)
+            };
+        }
+        Some(segment)
+    }
+}
+
+/// Where the entropy-coded data that starts at `from` ends: the next marker that is neither
+/// a stuffed 0xFF00 nor a restart marker. None if the file ends first.
+fn scan_data_end(bytes: &[u8], mut from: usize) -> Option<usize> {
+    loop {
+        from += bytes[from..].iter().position(|&b| b == 0xFF)?;
+        match bytes.get(from + 1)? {
+            0x00 | 0xD0..=0xD7 | 0xFF => from += 1,
+            _ => return Some(from),
         }
     }
 }
