@@ -1,5 +1,8 @@
 //! Whole-model and per-layer properties: exact inverses and log-determinants checked
 //! against brute-force Jacobians, and bits/dim.
+// Native only: `wasm-pack test` builds every test target for wasm; tests/wasm.rs is the
+// browser's test file.
+#![cfg(not(target_family = "wasm"))]
 
 mod common;
 
@@ -11,6 +14,7 @@ use realnvp::model::coupling::{Coupling, CouplingSpec};
 use realnvp::model::mask::MaskKind;
 use realnvp::model::preprocess::{bits_per_dim, to_logit, to_pixels};
 use realnvp::model::squeeze::{squeeze, unsqueeze};
+use realnvp::model::wn_conv::WeightInit;
 
 fn tiny_config() -> RealNvpConfig {
     RealNvpConfig::new()
@@ -33,9 +37,9 @@ fn coupling(
         width: 8,
         blocks: 1,
     };
-    let mut rng = realnvp::rng::SeededRng::new(11 + parity as u64);
+    let mut init = WeightInit::Random(realnvp::rng::SeededRng::new(11 + parity as u64));
     perturb(
-        Coupling::new(spec, &mut rng, device),
+        Coupling::new(spec, &mut init, device),
         5 + parity as u64,
         0.3,
     )
@@ -294,4 +298,54 @@ fn samples_are_valid_pixels_and_seeded() {
         a.iter()
             .all(|&v| (0.0..=255.0).contains(&v) && v.fract() == 0.0)
     );
+}
+
+#[test]
+fn folded_weight_norm_and_cpu_conv_give_the_same_scores_latents_and_samples() {
+    let device = cpu();
+    let config = RealNvpConfig::new()
+        .with_image_size(16)
+        .with_num_scales(3)
+        .with_width(8)
+        .with_blocks(1);
+    // perturb moves every g away from ||v||, so the fold has real work to do.
+    let model = perturb(config.init_seeded(5, &device), 14, 0.2);
+    let folded = model.clone().fold_weight_norm();
+    let pixels = random_pixels([2, 3, 16, 16], 9, &device);
+    let (a, b) = (
+        values(model.score(pixels.clone()).bits_per_dim),
+        values(folded.score(pixels.clone()).bits_per_dim),
+    );
+    for (x, y) in a.iter().zip(&b) {
+        assert!((x - y).abs() <= 1e-5, "bits/dim {x} unfolded vs {y} folded");
+    }
+    for (z, zf) in model
+        .encode(pixels.clone())
+        .into_iter()
+        .zip(folded.encode(pixels))
+    {
+        // Another summation order in f32: relative to the latents' size (they reach ~10).
+        let scale = values(z.clone()).iter().fold(1f32, |m, v| m.max(v.abs()));
+        let err = max_abs_diff(z, zf);
+        assert!(
+            err <= 2e-6 * scale,
+            "latents differ by {err} (largest {scale})"
+        );
+    }
+    let sample = values(model.sample(2, 0.7, 3));
+    let sample_folded = values(folded.sample(2, 0.7, 3));
+    let off = sample
+        .iter()
+        .zip(&sample_folded)
+        .filter(|(x, y)| (*x - *y).abs() > 1.0)
+        .count();
+    assert_eq!(off, 0, "{off} sub-pixels differ by more than 1");
+    // The fold is a cached kernel, not a different one.
+    let conv = &model.scales[0].checker[0].coupling.net.input;
+    let folded_conv = &folded.scales[0].checker[0].coupling.net.input;
+    assert!(conv.folded.is_none());
+    // On the CPU device the folded model runs the model's own convolution (cpu_conv.rs), so
+    // the comparisons above check it against burn's conv2d.
+    assert!(folded_conv.cpu.is_some());
+    assert_eq!(max_abs_diff(conv.weight(), folded_conv.weight()), 0.0);
 }

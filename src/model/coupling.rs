@@ -5,7 +5,7 @@ use burn::tensor::{Device, Tensor};
 
 use super::mask::{MaskKind, checkerboard};
 use super::resnet::ResNet;
-use crate::rng::SeededRng;
+use super::wn_conv::WeightInit;
 
 #[derive(Module, Debug)]
 pub struct Coupling {
@@ -29,7 +29,7 @@ pub struct CouplingSpec {
 }
 
 impl Coupling {
-    pub fn new(spec: CouplingSpec, rng: &mut SeededRng, device: &Device) -> Self {
+    pub fn new(spec: CouplingSpec, init: &mut WeightInit, device: &Device) -> Self {
         let c = spec.channels;
         let (net_in, net_out, transformed) = match spec.kind {
             MaskKind::Checkerboard => (c + 1, 2 * c, c),
@@ -42,10 +42,18 @@ impl Coupling {
             }
         };
         Self {
-            net: ResNet::new(net_in, net_out, spec.width, spec.blocks, rng, device),
+            net: ResNet::new(net_in, net_out, spec.width, spec.blocks, init, device),
             s_scale: Param::from_tensor(Tensor::ones([transformed], device)),
             kind: spec.kind,
             parity: spec.parity,
+        }
+    }
+
+    /// The s/t network's kernels folded for inference.
+    pub fn fold(self, cpu_conv: bool) -> Self {
+        Self {
+            net: self.net.fold(cpu_conv),
+            ..self
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod batch_norm;
 pub mod coupling;
+pub mod cpu_conv;
 pub mod interpolate;
 pub mod mask;
 pub mod multiscale;
@@ -18,6 +19,11 @@ use burn::tensor::{Device, Tensor, TensorData};
 use crate::rng::SeededRng;
 use multiscale::{Scale, ScaleSpec};
 use preprocess::{bits_per_dim, standard_normal_log_prob, to_logit, to_pixels};
+use wn_conv::WeightInit;
+
+/// Largest model a config may describe (the shipped one has 7.0 M): a weight file's header
+/// cannot make the loader allocate more.
+pub const MAX_PARAMETERS: u64 = 64_000_000;
 
 #[derive(Config, Debug, PartialEq)]
 pub struct RealNvpConfig {
@@ -60,13 +66,23 @@ impl RealNvpConfig {
                 self.image_size
             ));
         }
-        if self.channels == 0 || self.channels > 16 {
-            return Err(format!("channels must be in 1..=16, got {}", self.channels));
+        // Images come in as RGB everywhere (CLI, page, trainer).
+        if self.channels != 3 {
+            return Err(format!(
+                "channels must be 3 (images are read as RGB), got {}",
+                self.channels
+            ));
         }
         if self.width == 0 || self.width > 1024 || self.blocks > 64 {
             return Err(format!(
                 "width {} / blocks {} out of range",
                 self.width, self.blocks
+            ));
+        }
+        let parameters = self.parameter_count();
+        if parameters > MAX_PARAMETERS {
+            return Err(format!(
+                "the model would have {parameters} parameters, more than this build allows ({MAX_PARAMETERS})"
             ));
         }
         if !(self.logit_alpha > 0.0 && self.logit_alpha < 0.5) {
@@ -82,6 +98,57 @@ impl RealNvpConfig {
             return Err("bn_eps must be positive and bn_momentum in [0, 1]".into());
         }
         Ok(())
+    }
+
+    /// Name and shape of every tensor of the model as the weight file stores it
+    /// (docs/ARCHITECTURE.md section 10), from the config alone: a file is checked against
+    /// it before anything is allocated. `tests/weights.rs` checks it against a built model.
+    pub fn tensor_shapes(&self) -> Vec<(String, Vec<usize>)> {
+        let mut out = Vec::new();
+        let w = self.width;
+        let mut conv = |prefix: &str, cin: usize, cout: usize| {
+            out.push((format!("{prefix}.v"), vec![cout, cin, 3, 3]));
+            out.push((format!("{prefix}.g"), vec![cout]));
+            out.push((format!("{prefix}.bias"), vec![cout]));
+        };
+        let mut rest = Vec::new();
+        let mut c = self.channels;
+        for i in 0..self.num_scales {
+            let last = i + 1 == self.num_scales;
+            // (group, steps, channels, net in, net out, transformed channels)
+            let mut groups = vec![("checker", if last { 4 } else { 3 }, c, c + 1, 2 * c, c)];
+            if !last {
+                groups.push(("channel", 3, 4 * c, 2 * c, 4 * c, 2 * c));
+            }
+            for (group, steps, ch, net_in, net_out, transformed) in groups {
+                for j in 0..steps {
+                    let step = format!("scales.{i}.{group}.{j}");
+                    let net = format!("{step}.coupling.net");
+                    conv(&format!("{net}.input"), net_in, w);
+                    for k in 0..self.blocks {
+                        conv(&format!("{net}.blocks.{k}.conv1"), w, w);
+                        conv(&format!("{net}.blocks.{k}.conv2"), w, w);
+                    }
+                    conv(&format!("{net}.output"), w, net_out);
+                    rest.push((format!("{step}.coupling.s_scale"), vec![transformed]));
+                    for name in ["log_gamma", "beta", "running_mean", "running_var"] {
+                        rest.push((format!("{step}.norm.{name}"), vec![ch]));
+                    }
+                }
+            }
+            c *= 2;
+        }
+        out.extend(rest);
+        out
+    }
+
+    /// Values in the weight file (parameters and batch-norm statistics).
+    /// u64: the config's bounds allow counts beyond wasm32's usize.
+    pub fn parameter_count(&self) -> u64 {
+        self.tensor_shapes()
+            .iter()
+            .map(|(_, shape)| shape.iter().map(|&d| d as u64).product::<u64>())
+            .sum()
     }
 
     /// Sub-pixels per image, `D = C*H*W`.
@@ -107,10 +174,19 @@ impl RealNvpConfig {
 
     /// A model with weights drawn from `seed`; couplings start as the identity.
     pub fn init_seeded(&self, seed: u64, device: &Device) -> RealNvp {
+        self.build(&mut WeightInit::Random(SeededRng::new(seed)), device)
+    }
+
+    /// A model of this shape with zero weights, to be filled from a weight file (cheap: no
+    /// random draws).
+    pub fn init_for_loading(&self, device: &Device) -> RealNvp {
+        self.build(&mut WeightInit::Zeros, device)
+    }
+
+    fn build(&self, init: &mut WeightInit, device: &Device) -> RealNvp {
         if let Err(e) = self.validate() {
             panic!("invalid RealNvpConfig: {e}");
         }
-        let mut rng = SeededRng::new(seed);
         let mut channels = self.channels;
         let scales = (0..self.num_scales)
             .map(|i| {
@@ -123,7 +199,7 @@ impl RealNvpConfig {
                     bn_momentum: self.bn_momentum,
                 };
                 channels *= 2;
-                Scale::new(spec, &mut rng, device)
+                Scale::new(spec, init, device)
             })
             .collect();
         RealNvp {
@@ -164,6 +240,25 @@ pub struct Likelihood {
 impl RealNvp {
     pub fn config(&self) -> &RealNvpConfig {
         &self.config
+    }
+
+    /// The model for inference only: each weight-normalised kernel `g * v / ||v||` is
+    /// computed once here instead of on every call. Scores, samples and latents are those
+    /// of the unfolded model (up to float rounding); never train the result, whose
+    /// gradients would not reach `v` and `g`.
+    /// On burn's CPU backend the convolutions then run with
+    /// [`cpu_conv::Conv3x3`], which is faster than burn-flex's own.
+    pub fn fold_weight_norm(self) -> Self {
+        self.fold_weight_norm_with(true)
+    }
+
+    /// [`Self::fold_weight_norm`], with `cpu_conv` off keeping burn's `conv2d` on the CPU
+    /// too (to measure what [`cpu_conv`] buys).
+    pub fn fold_weight_norm_with(self, cpu_conv: bool) -> Self {
+        Self {
+            scales: self.scales.into_iter().map(|s| s.fold(cpu_conv)).collect(),
+            config: self.config,
+        }
     }
 
     pub fn device(&self) -> Device {

@@ -8,7 +8,7 @@ use super::batch_norm::FlowBatchNorm;
 use super::coupling::{Coupling, CouplingSpec};
 use super::mask::MaskKind;
 use super::squeeze::{squeeze, unsqueeze};
-use crate::rng::SeededRng;
+use super::wn_conv::WeightInit;
 
 /// A coupling followed by a flow batch norm.
 #[derive(Module, Debug)]
@@ -22,12 +22,19 @@ impl FlowStep {
         spec: CouplingSpec,
         bn_eps: f64,
         bn_momentum: f64,
-        rng: &mut SeededRng,
+        init: &mut WeightInit,
         device: &Device,
     ) -> Self {
         Self {
-            coupling: Coupling::new(spec, rng, device),
+            coupling: Coupling::new(spec, init, device),
             norm: FlowBatchNorm::new(spec.channels, bn_eps, bn_momentum, device),
+        }
+    }
+
+    fn fold(self, cpu_conv: bool) -> Self {
+        Self {
+            coupling: self.coupling.fold(cpu_conv),
+            ..self
         }
     }
 
@@ -69,7 +76,7 @@ pub struct ScaleOutput {
 }
 
 impl Scale {
-    pub fn new(spec: ScaleSpec, rng: &mut SeededRng, device: &Device) -> Self {
+    pub fn new(spec: ScaleSpec, init: &mut WeightInit, device: &Device) -> Self {
         let mut step = |kind, parity, channels| {
             let coupling = CouplingSpec {
                 kind,
@@ -78,7 +85,7 @@ impl Scale {
                 width: spec.width,
                 blocks: spec.blocks,
             };
-            FlowStep::new(coupling, spec.bn_eps, spec.bn_momentum, rng, device)
+            FlowStep::new(coupling, spec.bn_eps, spec.bn_momentum, init, device)
         };
         let checker_count = if spec.last { 4 } else { 3 };
         let checker = (0..checker_count)
@@ -92,6 +99,15 @@ impl Scale {
                 .collect()
         };
         Self { checker, channel }
+    }
+
+    /// Every kernel folded for inference (see [`super::wn_conv::WnConv::fold`]).
+    pub fn fold(self, cpu_conv: bool) -> Self {
+        let fold = |steps: Vec<FlowStep>| steps.into_iter().map(|s| s.fold(cpu_conv)).collect();
+        Self {
+            checker: fold(self.checker),
+            channel: fold(self.channel),
+        }
     }
 
     pub fn is_last(&self) -> bool {

@@ -1,11 +1,10 @@
 //! The s/t network of a coupling: a ResNet of weight-normalised 3x3 convolutions.
 
 use burn::module::Module;
-use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 
+use super::wn_conv::WeightInit;
 use super::wn_conv::WnConv;
-use crate::rng::SeededRng;
 
 #[derive(Module, Debug)]
 pub struct ResBlock {
@@ -26,18 +25,34 @@ impl ResNet {
         channels_out: usize,
         width: usize,
         blocks: usize,
-        rng: &mut SeededRng,
+        init: &mut WeightInit,
         device: &Device,
     ) -> Self {
         Self {
-            input: WnConv::new(channels_in, width, false, rng, device),
+            input: WnConv::new(channels_in, width, false, init, device),
             blocks: (0..blocks)
                 .map(|_| ResBlock {
-                    conv1: WnConv::new(width, width, false, rng, device),
-                    conv2: WnConv::new(width, width, false, rng, device),
+                    conv1: WnConv::new(width, width, false, init, device),
+                    conv2: WnConv::new(width, width, false, init, device),
                 })
                 .collect(),
-            output: WnConv::new(width, channels_out, true, rng, device),
+            output: WnConv::new(width, channels_out, true, init, device),
+        }
+    }
+
+    /// Every kernel folded for inference (see [`WnConv::fold`]).
+    pub fn fold(self, cpu_conv: bool) -> Self {
+        Self {
+            input: self.input.fold(cpu_conv),
+            blocks: self
+                .blocks
+                .into_iter()
+                .map(|b| ResBlock {
+                    conv1: b.conv1.fold(cpu_conv),
+                    conv2: b.conv2.fold(cpu_conv),
+                })
+                .collect(),
+            output: self.output.fold(cpu_conv),
         }
     }
 
@@ -46,9 +61,9 @@ impl ResNet {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let mut h = self.input.forward(x);
         for block in &self.blocks {
-            let inner = block.conv1.forward(relu(h.clone()));
-            h = h + block.conv2.forward(relu(inner));
+            let inner = block.conv1.forward_fused(h.clone(), true, None);
+            h = block.conv2.forward_fused(inner, true, Some(h));
         }
-        self.output.forward(relu(h))
+        self.output.forward_fused(h, true, None)
     }
 }

@@ -1,13 +1,35 @@
 //! Weight-normalised 3x3 convolution (Salimans & Kingma, 2016), as the Real NVP authors used.
-//! burn has no built-in weight norm, so `v` and `g` are kept here and the kernel is
-//! rebuilt on every call; the conv itself is burn's functional `conv2d`.
+//! burn has no built-in weight norm, so `v` and `g` are kept here and, in training, the
+//! kernel is rebuilt on every call (the gradient flows through it); for inference
+//! [`WnConv::fold`] computes it once. The conv itself is burn's functional `conv2d`.
+
+use std::sync::Arc;
 
 use burn::module::{Module, Param};
+use burn::tensor::activation::relu;
 use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Device, Tensor, TensorData};
 
+use super::cpu_conv::Conv3x3;
 use crate::rng::SeededRng;
+
+/// Where a new model's weights come from: a seeded draw (training starts here), or zeros
+/// for a model whose every tensor is about to be replaced by a weight file's, which skips
+/// drawing millions of normals the file would overwrite.
+pub enum WeightInit {
+    Random(SeededRng),
+    Zeros,
+}
+
+impl WeightInit {
+    fn normals(&mut self, n: usize) -> Vec<f32> {
+        match self {
+            WeightInit::Random(rng) => rng.normals(n),
+            WeightInit::Zeros => vec![0.0; n],
+        }
+    }
+}
 
 #[derive(Module, Debug)]
 pub struct WnConv {
@@ -16,6 +38,14 @@ pub struct WnConv {
     /// Norm of each output filter, `[out]`.
     pub g: Param<Tensor<1>>,
     pub bias: Param<Tensor<1>>,
+    /// The kernel `g * v / ||v||` computed once by [`WnConv::fold`] for inference; `None`
+    /// while training. Not a parameter: the weight file holds `v` and `g`.
+    #[module(skip)]
+    pub folded: Option<Tensor<4>>,
+    /// On burn's CPU backend, the folded kernel laid out for [`Conv3x3`], which runs this
+    /// layer faster than burn-flex's `conv2d` (see `cpu_conv.rs`).
+    #[module(skip)]
+    pub cpu: Option<Arc<Conv3x3>>,
 }
 
 impl WnConv {
@@ -25,12 +55,12 @@ impl WnConv {
         channels_in: usize,
         channels_out: usize,
         zero: bool,
-        rng: &mut SeededRng,
+        init: &mut WeightInit,
         device: &Device,
     ) -> Self {
         let fan_in = channels_in * 9;
         let std = (2.0 / fan_in as f64).sqrt() as f32;
-        let values: Vec<f32> = rng
+        let values: Vec<f32> = init
             .normals(channels_out * fan_in)
             .into_iter()
             .map(|x| x * std)
@@ -54,11 +84,43 @@ impl WnConv {
             v: Param::from_tensor(v),
             g: Param::from_tensor(g),
             bias: Param::from_tensor(Tensor::zeros([channels_out], device)),
+            folded: None,
+            cpu: None,
+        }
+    }
+
+    /// The same layer with its kernel computed once, for inference: every later call
+    /// skips the norm. Gradients would no longer reach `v` and `g`, so never train it.
+    /// `cpu_conv`: on burn's CPU backend, run it with [`Conv3x3`] (off: burn's `conv2d`).
+    pub fn fold(self, cpu_conv: bool) -> Self {
+        let kernel = self.kernel();
+        let device = kernel.device();
+        let on_cpu = device == crate::device::cpu() && !device.is_autodiff();
+        let cpu = (cpu_conv && on_cpu).then(|| {
+            let [cout, cin, _, _] = kernel.dims();
+            Arc::new(Conv3x3::new(
+                f32_values(kernel.clone()),
+                f32_values(self.bias.val()),
+                cin,
+                cout,
+            ))
+        });
+        Self {
+            folded: Some(kernel),
+            cpu,
+            ..self
         }
     }
 
     /// The effective kernel `g * v / ||v||`.
     pub fn weight(&self) -> Tensor<4> {
+        match &self.folded {
+            Some(kernel) => kernel.clone(),
+            None => self.kernel(),
+        }
+    }
+
+    fn kernel(&self) -> Tensor<4> {
         let v = self.v.val();
         let [out, _, _, _] = v.dims();
         let norm = v.clone().square().sum_dim(1).sum_dim(2).sum_dim(3).sqrt();
@@ -69,11 +131,50 @@ impl WnConv {
     /// # Shapes
     /// `[B, in, H, W] -> [B, out, H, W]` (stride 1, zero padding 1).
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        conv2d(
+        self.forward_fused(x, false, None)
+    }
+
+    /// `conv(relu(x)) (+ residual)` when `relu_input` (and a residual) are given: one pass
+    /// on the CPU path, the separate ops elsewhere.
+    ///
+    /// # Shapes
+    /// `[B, in, H, W]` (and residual `[B, out, H, W]`) `-> [B, out, H, W]`
+    pub fn forward_fused(
+        &self,
+        x: Tensor<4>,
+        relu_input: bool,
+        residual: Option<Tensor<4>>,
+    ) -> Tensor<4> {
+        if let Some(cpu) = &self.cpu {
+            let [batch, _, h, w] = x.dims();
+            let device = x.device();
+            let input = f32_values(x);
+            let residual = residual.map(f32_values);
+            let out = cpu.run(&input, batch, h, w, relu_input, residual.as_deref());
+            return Tensor::from_data(
+                TensorData::new(out, [batch, cpu.channels_out(), h, w]),
+                &device,
+            );
+        }
+        let x = if relu_input { relu(x) } else { x };
+        let y = conv2d(
             x,
             self.weight(),
             Some(self.bias.val()),
             ConvOptions::new([1, 1], [1, 1], [1, 1], 1),
-        )
+        );
+        match residual {
+            Some(r) => r + y,
+            None => y,
+        }
     }
+}
+
+/// The values of a tensor on burn's CPU backend (a synchronous read, which the CPU backend
+/// answers at once, in wasm too).
+fn f32_values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .expect("a CPU tensor converted to f32 reads back as f32")
 }

@@ -18,6 +18,13 @@ pub struct BenchOptions {
     pub warmup: usize,
     pub seconds: f64,
     pub min_iters: usize,
+    /// Score and sample with weight-normalised kernels folded once, as the CLI and the page
+    /// do (off: rebuilt on every call, as in training).
+    pub fold: bool,
+    /// With `fold`: convolutions on the CPU through `model::cpu_conv` (off: burn's conv2d).
+    pub cpu_conv: bool,
+    /// Skip the training steps (slow on a CPU) and time only scoring and sampling.
+    pub inference_only: bool,
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -25,7 +32,8 @@ pub struct BenchResult {
     pub config: RealNvpConfig,
     pub params: usize,
     pub batch: usize,
-    pub train_img_s: f64,
+    /// None with [`BenchOptions::inference_only`].
+    pub train_img_s: Option<f64>,
     pub forward_img_s: f64,
     pub inverse_img_s: f64,
 }
@@ -90,25 +98,31 @@ pub fn run(config: &RealNvpConfig, device: &Device, options: &BenchOptions) -> B
         .with_grad_clipping(Some(GradientClippingConfig::Norm(100.0)))
         .init();
     let x = Tensor::<4>::from_data(TensorData::new(pixels.clone(), [b, 3, s, s]), &train_device);
-    let train = timed(
-        || {
-            let noise = x.random_like(burn::tensor::Distribution::Uniform(0.0, 1.0));
-            let loss = model.likelihood(x.clone(), noise).bits_per_dim.mean();
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(1e-4, model.clone(), grads);
-            // Reading the loss back waits for the step's device work.
-            let _ = model.scales[0].checker[0]
-                .coupling
-                .s_scale
-                .val()
-                .sum()
-                .into_scalar::<f32>();
-        },
-        options.warmup,
-        options.seconds,
-        options.min_iters,
-    );
-    let eval = model.valid();
+    let train = (!options.inference_only).then(|| {
+        timed(
+            || {
+                let noise = x.random_like(burn::tensor::Distribution::Uniform(0.0, 1.0));
+                let loss = model.likelihood(x.clone(), noise).bits_per_dim.mean();
+                let grads = GradientsParams::from_grads(loss.backward(), &model);
+                model = optim.step(1e-4, model.clone(), grads);
+                // Reading the loss back waits for the step's device work.
+                let _ = model.scales[0].checker[0]
+                    .coupling
+                    .s_scale
+                    .val()
+                    .sum()
+                    .into_scalar::<f32>();
+            },
+            options.warmup,
+            options.seconds,
+            options.min_iters,
+        )
+    });
+    let eval = if options.fold {
+        model.valid().fold_weight_norm_with(options.cpu_conv)
+    } else {
+        model.valid()
+    };
     let x = Tensor::<4>::from_data(TensorData::new(pixels, [b, 3, s, s]), device);
     let forward = timed(
         || {
@@ -130,7 +144,7 @@ pub fn run(config: &RealNvpConfig, device: &Device, options: &BenchOptions) -> B
         config: config.clone(),
         params,
         batch: b,
-        train_img_s: b as f64 / train,
+        train_img_s: train.map(|t| b as f64 / t),
         forward_img_s: b as f64 / forward,
         inverse_img_s: b as f64 / inverse,
     }

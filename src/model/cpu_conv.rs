@@ -1,0 +1,271 @@
+//! The 3x3 convolution of a folded [`super::wn_conv::WnConv`] on burn's CPU backend (flex),
+//! written straight into NCHW.
+//!
+//! burn-flex 0.22's `conv2d` copies the input to NHWC, builds im2col tiles with one row per
+//! output position, multiplies, then scatters each tile back into NCHW one element at a
+//! time with a stride of a whole plane: in a sampling pass that data movement cost about as
+//! much as the multiply-adds themselves (BENCHMARKS.md, "Where the time goes"). Here the
+//! im2col tile has one row per kernel tap `(ci, kh, kw)` (the order of the OIHW weights, so
+//! the weight matrix is the folded kernel as it is), and one `gemm` per tile of output rows
+//! writes `[out, positions]` into the output in place, on top of the bias. The ReLU that
+//! precedes every inner convolution of the s/t ResNet, and the residual sum that follows
+//! every second one, ride along for free.
+
+/// A 3x3, stride 1, zero padding 1 convolution with its weights laid out for `gemm`.
+#[derive(Debug, Clone)]
+pub struct Conv3x3 {
+    cin: usize,
+    cout: usize,
+    /// `[cout, cin * 9]`, row-major: the OIHW kernel flattened.
+    weight: Vec<f32>,
+    bias: Vec<f32>,
+}
+
+/// Columns (output positions) per im2col tile, so that a tile of the widest layer
+/// (64 channels: 576 rows) stays around half a megabyte, in the L2 cache.
+const TILE_POSITIONS: usize = 256;
+
+impl Conv3x3 {
+    /// `weight` is OIHW `[cout, cin, 3, 3]`, `bias` `[cout]`.
+    pub fn new(weight: Vec<f32>, bias: Vec<f32>, cin: usize, cout: usize) -> Self {
+        assert_eq!(
+            weight.len(),
+            cout * cin * 9,
+            "weight must be [cout, cin, 3, 3]"
+        );
+        assert_eq!(bias.len(), cout, "bias must be [cout]");
+        Self {
+            cin,
+            cout,
+            weight,
+            bias,
+        }
+    }
+
+    pub fn channels_out(&self) -> usize {
+        self.cout
+    }
+
+    /// `out = conv(relu?(x)) + bias (+ residual)` for `x` `[batch, cin, h, w]` (NCHW,
+    /// contiguous) and `residual` `[batch, cout, h, w]`.
+    pub fn run(
+        &self,
+        x: &[f32],
+        batch: usize,
+        h: usize,
+        w: usize,
+        relu_input: bool,
+        residual: Option<&[f32]>,
+    ) -> Vec<f32> {
+        let plane = h * w;
+        assert_eq!(x.len(), batch * self.cin * plane, "input shape");
+        let mut out = match residual {
+            Some(r) => {
+                assert_eq!(r.len(), batch * self.cout * plane, "residual shape");
+                r.to_vec()
+            }
+            None => vec![0f32; batch * self.cout * plane],
+        };
+        for image in out.chunks_exact_mut(self.cout * plane) {
+            for (channel, &b) in image.chunks_exact_mut(plane).zip(&self.bias) {
+                channel.iter_mut().for_each(|v| *v += b);
+            }
+        }
+        let rows_per_tile = (TILE_POSITIONS / w).clamp(1, h);
+        let tiles_per_image = h.div_ceil(rows_per_tile);
+        let jobs = batch * tiles_per_image;
+        let out_ptr = SendPtr(out.as_mut_ptr());
+        let job = |index: usize, col: &mut Vec<f32>| {
+            let (b, tile) = (index / tiles_per_image, index % tiles_per_image);
+            let y0 = tile * rows_per_tile;
+            let y1 = (y0 + rows_per_tile).min(h);
+            let input = &x[b * self.cin * plane..(b + 1) * self.cin * plane];
+            let n = (y1 - y0) * w;
+            im2col(input, self.cin, h, w, y0, y1, relu_input, col);
+            // SAFETY: jobs write disjoint column ranges [y0*w, y1*w) of image b's output.
+            let dst = unsafe { out_ptr.get().add(b * self.cout * plane + y0 * w) };
+            unsafe {
+                gemm::gemm(
+                    self.cout,
+                    n,
+                    self.cin * 9,
+                    dst,
+                    1,
+                    plane as isize,
+                    true,
+                    self.weight.as_ptr(),
+                    1,
+                    (self.cin * 9) as isize,
+                    col.as_ptr(),
+                    1,
+                    n as isize,
+                    1.0,
+                    1.0,
+                    false,
+                    false,
+                    false,
+                    gemm::Parallelism::None,
+                );
+            }
+        };
+        run_jobs(jobs, job);
+        out
+    }
+}
+
+/// Rows `[y0, y1)` of the output as im2col columns: `col[(ci*9 + kh*3 + kw), j]` for output
+/// position `j` (row-major within the tile) is input `(ci, y + kh - 1, x + kw - 1)`, zero
+/// outside the image; ReLU applied on the way when asked.
+#[allow(clippy::too_many_arguments)]
+fn im2col(
+    input: &[f32],
+    cin: usize,
+    h: usize,
+    w: usize,
+    y0: usize,
+    y1: usize,
+    relu: bool,
+    col: &mut Vec<f32>,
+) {
+    let n = (y1 - y0) * w;
+    col.clear();
+    col.resize(cin * 9 * n, 0.0);
+    for ci in 0..cin {
+        let channel = &input[ci * h * w..(ci + 1) * h * w];
+        for kh in 0..3 {
+            for kw in 0..3 {
+                let row = &mut col[((ci * 9) + kh * 3 + kw) * n..][..n];
+                for y in y0..y1 {
+                    let dst = &mut row[(y - y0) * w..(y - y0 + 1) * w];
+                    let sy = y + kh;
+                    if sy < 1 || sy > h {
+                        continue; // padding row: stays zero
+                    }
+                    let src = &channel[(sy - 1) * w..sy * w];
+                    // dst[x] = src[x + kw - 1] where that is inside the row.
+                    let (d, s) = match kw {
+                        0 => (&mut dst[1..], &src[..w - 1]),
+                        1 => (&mut dst[..], src),
+                        _ => (&mut dst[..w - 1], &src[1..]),
+                    };
+                    if relu {
+                        for (o, &v) in d.iter_mut().zip(s) {
+                            *o = v.max(0.0);
+                        }
+                    } else {
+                        d.copy_from_slice(s);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct SendPtr(*mut f32);
+// SAFETY: only used to hand disjoint output ranges to the jobs of one `run`.
+unsafe impl Send for SendPtr {}
+unsafe impl Sync for SendPtr {}
+
+impl SendPtr {
+    fn get(self) -> *mut f32 {
+        self.0
+    }
+}
+
+/// Runs `job(0..jobs)`, each with a reusable scratch buffer: on every core natively (rayon),
+/// one after another in wasm (no threads there on stable Rust).
+fn run_jobs(jobs: usize, job: impl Fn(usize, &mut Vec<f32>) + Sync + Send) {
+    #[cfg(not(target_family = "wasm"))]
+    {
+        use rayon::prelude::*;
+        (0..jobs)
+            .into_par_iter()
+            .for_each_init(Vec::new, |col, index| job(index, col));
+    }
+    #[cfg(target_family = "wasm")]
+    {
+        let mut col = Vec::new();
+        for index in 0..jobs {
+            job(index, &mut col);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition, one multiply-add at a time.
+    fn naive(x: &[f32], c: &Conv3x3, batch: usize, h: usize, w: usize, relu: bool) -> Vec<f32> {
+        let mut out = vec![0f32; batch * c.cout * h * w];
+        for b in 0..batch {
+            for o in 0..c.cout {
+                for y in 0..h {
+                    for xx in 0..w {
+                        let mut acc = c.bias[o] as f64;
+                        for i in 0..c.cin {
+                            for kh in 0..3 {
+                                for kw in 0..3 {
+                                    let (sy, sx) = (y + kh, xx + kw);
+                                    if sy < 1 || sx < 1 || sy > h || sx > w {
+                                        continue;
+                                    }
+                                    let mut v = x[((b * c.cin + i) * h + sy - 1) * w + sx - 1];
+                                    if relu {
+                                        v = v.max(0.0);
+                                    }
+                                    acc +=
+                                        (v * c.weight[((o * c.cin + i) * 3 + kh) * 3 + kw]) as f64;
+                                }
+                            }
+                        }
+                        out[((b * c.cout + o) * h + y) * w + xx] = acc as f32;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn values(n: usize, seed: u64) -> Vec<f32> {
+        let mut rng = crate::rng::SeededRng::new(seed);
+        rng.normals(n)
+    }
+
+    #[test]
+    fn matches_the_definition_on_odd_shapes_with_relu_and_residual() {
+        // Widths that do not divide the tile, a single row, a single column, several tiles.
+        for (batch, cin, cout, h, w) in [
+            (2, 3, 5, 7, 9),
+            (1, 4, 2, 1, 6),
+            (1, 2, 3, 5, 1),
+            (3, 6, 4, 40, 33),
+        ] {
+            let conv = Conv3x3::new(values(cout * cin * 9, 1), values(cout, 2), cin, cout);
+            let x = values(batch * cin * h * w, 3);
+            let residual = values(batch * cout * h * w, 4);
+            for relu in [false, true] {
+                let want = naive(&x, &conv, batch, h, w, relu);
+                let got = conv.run(&x, batch, h, w, relu, None);
+                let err = want
+                    .iter()
+                    .zip(&got)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0f32, f32::max);
+                assert!(
+                    err < 1e-4,
+                    "{batch}x{cin}->{cout} {h}x{w} relu {relu}: error {err}"
+                );
+                let got = conv.run(&x, batch, h, w, relu, Some(&residual));
+                let err = want
+                    .iter()
+                    .zip(&residual)
+                    .zip(&got)
+                    .map(|((a, r), b)| (a + r - b).abs())
+                    .fold(0f32, f32::max);
+                assert!(err < 1e-4, "with residual: error {err}");
+            }
+        }
+    }
+}
