@@ -4,7 +4,7 @@
 use std::io::Cursor;
 
 use burn::tensor::{Device, Tensor, TensorData};
-use image::{ImageReader, Limits, RgbImage};
+use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbImage};
 
 /// Larger files are refused before decoding.
 pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
@@ -18,8 +18,16 @@ pub enum ImageError {
     Empty,
     #[error("the file is {0} bytes; the limit is {MAX_FILE_BYTES} bytes")]
     FileTooLarge(usize),
-    #[error("not an image this program reads (JPEG or PNG)")]
+    #[error("not an image this program reads (JPEG, PNG or WebP)")]
     UnknownFormat,
+    #[error(
+        "the image header claims {width}x{height} pixels, but the file holds only {bytes} bytes of image data, too few for that many pixels: the file is cut short or its header is wrong"
+    )]
+    TooLittleData {
+        width: u32,
+        height: u32,
+        bytes: usize,
+    },
     #[error(
         "the image header claims {0}x{1} pixels; the limit is {MAX_SIDE} per side and {MAX_PIXELS} in all"
     )]
@@ -38,8 +46,24 @@ pub enum ImageError {
     },
 }
 
+/// Transparent pixels are composited onto this colour (white, like the page behind them).
+pub const ALPHA_BACKGROUND: [u8; 3] = [255, 255, 255];
+
+/// A decoded photo and what was done to it on the way to RGB.
+pub struct Decoded {
+    pub image: RgbImage,
+    /// Some pixels were (partly) transparent and were composited onto [`ALPHA_BACKGROUND`].
+    pub flattened: bool,
+}
+
 /// Decodes an image file held in memory, refusing oversized files before decoding.
 pub fn decode(bytes: &[u8]) -> Result<RgbImage, ImageError> {
+    decode_photo(bytes).map(|d| d.image)
+}
+
+/// [`decode`], also saying whether transparency was flattened. EXIF orientation (phone
+/// photos) is applied, so the image is upright as a viewer shows it.
+pub fn decode_photo(bytes: &[u8]) -> Result<Decoded, ImageError> {
     if bytes.is_empty() {
         return Err(ImageError::Empty);
     }
@@ -75,6 +99,17 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, ImageError> {
     if bytes.starts_with(&[0xFF, 0xD8]) && !jpeg_is_complete(bytes) {
         return Err(ImageError::TruncatedJpeg);
     }
+    // Nor does it complain when the data is far too short for the size the header claims
+    // (it draws black): every block of a Huffman-coded JPEG costs at least one bit.
+    if let Some(data) = image_data_bytes(bytes)
+        && data < min_data_bytes(bytes, width, height)
+    {
+        return Err(ImageError::TooLittleData {
+            width,
+            height,
+            bytes: data,
+        });
+    }
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| ImageError::Decode(e.to_string()))?;
@@ -83,10 +118,97 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, ImageError> {
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_PIXELS * 4 + (1 << 20));
     reader.limits(limits);
-    let image = reader
-        .decode()
+    let mut decoder = reader
+        .into_decoder()
         .map_err(|e| ImageError::Decode(e.to_string()))?;
-    Ok(image.to_rgb8())
+    // A missing or unreadable orientation tag means upright.
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut image =
+        DynamicImage::from_decoder(decoder).map_err(|e| ImageError::Decode(e.to_string()))?;
+    image.apply_orientation(orientation);
+    Ok(flatten(image))
+}
+
+/// RGB, with any transparency composited onto [`ALPHA_BACKGROUND`].
+fn flatten(image: DynamicImage) -> Decoded {
+    if !image.color().has_alpha() {
+        return Decoded {
+            image: image.to_rgb8(),
+            flattened: false,
+        };
+    }
+    let rgba = image.to_rgba8();
+    let mut flattened = false;
+    let mut rgb = RgbImage::new(rgba.width(), rgba.height());
+    for (out, px) in rgb.pixels_mut().zip(rgba.pixels()) {
+        let a = px[3] as u32;
+        flattened |= a < 255;
+        for ch in 0..3 {
+            let bg = ALPHA_BACKGROUND[ch] as u32;
+            out[ch] = ((px[ch] as u32 * a + bg * (255 - a) + 127) / 255) as u8;
+        }
+    }
+    Decoded {
+        image: rgb,
+        flattened,
+    }
+}
+
+/// Bytes of compressed pixel data: a JPEG's entropy-coded scans or a PNG's IDAT chunks.
+/// None for other formats or when the structure cannot be walked.
+fn image_data_bytes(bytes: &[u8]) -> Option<usize> {
+    const PNG: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    if bytes.starts_with(&PNG) {
+        let mut at = 8;
+        let mut total = 0usize;
+        while let Some(head) = bytes.get(at..at + 8) {
+            let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+            if &head[4..8] == b"IDAT" {
+                total += len.min(bytes.len().saturating_sub(at + 8));
+            }
+            at = at.checked_add(12)?.checked_add(len)?;
+        }
+        return Some(total);
+    }
+    if bytes.starts_with(&[0xFF, 0xD8]) {
+        return Some(
+            JpegSegments::new(bytes)
+                .map(|segment| segment.scan_bytes)
+                .sum(),
+        );
+    }
+    None
+}
+
+/// The fewest bytes of compressed data that can describe `width x height` pixels.
+/// PNG: deflate expands at most 1032:1. JPEG: at least one bit per 8x8 block of each
+/// component (a DC difference code), at the frame's sampling; arithmetic-coded JPEGs
+/// (SOF9 and up), which can do better, are not checked.
+fn min_data_bytes(bytes: &[u8], width: u32, height: u32) -> usize {
+    let (w, h) = (width as usize, height as usize);
+    if !bytes.starts_with(&[0xFF, 0xD8]) {
+        // Each row of a PNG has a filter byte and at least one bit per pixel.
+        return h * (w.div_ceil(8) + 1) / 1032;
+    }
+    let Some(frame) = JpegSegments::new(bytes)
+        .find(|s| (0xC0..=0xC3).contains(&s.code) || (0xC5..=0xC7).contains(&s.code))
+    else {
+        return 0;
+    };
+    let components = frame.payload.get(5).copied().unwrap_or(0) as usize;
+    let sampling: Vec<(usize, usize)> = (0..components)
+        .filter_map(|i| frame.payload.get(6 + 3 * i + 1))
+        .map(|&hv| (((hv >> 4) as usize).max(1), ((hv & 15) as usize).max(1)))
+        .collect();
+    let hmax = sampling.iter().map(|s| s.0).max().unwrap_or(1);
+    let vmax = sampling.iter().map(|s| s.1).max().unwrap_or(1);
+    let blocks: usize = sampling
+        .iter()
+        .map(|&(hs, vs)| (w * hs).div_ceil(8 * hmax) * (h * vs).div_ceil(8 * vmax))
+        .sum();
+    blocks / 8
 }
 
 /// `(width, height)` from a PNG's IHDR chunk or a JPEG's frame header (SOFn), if the bytes
@@ -132,6 +254,8 @@ pub fn jpeg_is_complete(bytes: &[u8]) -> bool {
 struct JpegSegment<'a> {
     code: u8,
     payload: &'a [u8],
+    /// For a start-of-scan: the bytes of entropy-coded data after it.
+    scan_bytes: usize,
 }
 
 /// The markers of a JPEG after its start-of-image, in order. Ends after the end-of-image
@@ -164,7 +288,11 @@ impl<'a> Iterator for JpegSegments<'a> {
         }
         let code = *bytes.get(i)?;
         i += 1;
-        let bare = JpegSegment { code, payload: &[] };
+        let bare = JpegSegment {
+            code,
+            payload: &[],
+            scan_bytes: 0,
+        };
         match code {
             0xD9 => return Some(bare), // EOI: the walk ends here
             0x01 | 0xD0..=0xD7 => {
@@ -181,13 +309,16 @@ impl<'a> Iterator for JpegSegments<'a> {
             return None;
         }
         let end = i + len;
-        let segment = JpegSegment {
+        let mut segment = JpegSegment {
             code,
             payload: bytes.get(i + 2..end.min(bytes.len())).unwrap_or(&[]),
+            scan_bytes: 0,
         };
         if end <= bytes.len() {
             self.at = if code == 0xDA {
-                scan_data_end(bytes, end)
+                let data_end = scan_data_end(bytes, end);
+                segment.scan_bytes = data_end.unwrap_or(bytes.len()) - end;
+                data_end
             } else {
                 Some(end)
             };
@@ -288,10 +419,66 @@ fn box_weights(src: usize, dst: usize) -> Vec<Vec<(usize, f32)>> {
 }
 
 /// File bytes -> `size x size` RGB bytes with the centred square crop.
+/// An image's model input (centred square, resized) and what its score should be read with.
+pub struct ModelInput {
+    /// `size x size` RGB.
+    pub pixels: Vec<u8>,
+    /// Sentences from [`crop_warnings`]; empty for an ordinary photo.
+    pub warnings: Vec<String>,
+}
+
 pub fn model_input(bytes: &[u8], size: usize) -> Result<Vec<u8>, ImageError> {
-    let image = decode(bytes)?;
-    let (x, y, side) = centre_square(image.width(), image.height());
-    crop_resize(&image, x, y, side, size)
+    scored_input(bytes, size).map(|input| input.pixels)
+}
+
+/// [`model_input`] with the warnings `realnvp score` and the page show beside the score.
+pub fn scored_input(bytes: &[u8], size: usize) -> Result<ModelInput, ImageError> {
+    let decoded = decode_photo(bytes)?;
+    let (x, y, side) = centre_square(decoded.image.width(), decoded.image.height());
+    let pixels = crop_resize(&decoded.image, x, y, side, size)?;
+    let warnings = crop_warnings(decoded.flattened, side, size, &pixels);
+    Ok(ModelInput { pixels, warnings })
+}
+
+/// Below this standard deviation (in 8-bit levels) a crop counts as nearly uniform.
+pub const UNIFORM_STD_LEVELS: f64 = 2.0;
+
+/// Why a crop's score may not mean what it seems: an enlarged crop (smaller than the
+/// model's input) is scored as a blurred copy; a nearly uniform one gets a density so high
+/// that bits/dim can go below zero; flattened transparency is not the photo's own pixels.
+pub fn crop_warnings(flattened: bool, side: u32, size: usize, pixels: &[u8]) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if (side as usize) < size {
+        warnings.push(format!(
+            "enlarged: the crop is {side}x{side} pixels, smaller than the model's {size}x{size}, so the score is that of an enlarged, blurred copy"
+        ));
+    }
+    // Spatial variation, per colour channel: a solid red crop is as uniform as a white one.
+    let std = (0..3)
+        .map(|ch| {
+            let values: Vec<f64> = pixels
+                .iter()
+                .skip(ch)
+                .step_by(3)
+                .map(|&v| v as f64)
+                .collect();
+            let n = values.len().max(1) as f64;
+            let mean = values.iter().sum::<f64>() / n;
+            (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt()
+        })
+        .fold(0f64, f64::max);
+    if std < UNIFORM_STD_LEVELS {
+        warnings.push(format!(
+            "nearly uniform: the crop's colours hardly vary (standard deviation at most {std:.2} levels); such images get densities so high that bits/dim can fall below zero, which is no code length"
+        ));
+    }
+    if flattened {
+        let [r, g, b] = ALPHA_BACKGROUND;
+        warnings.push(format!(
+            "transparent: transparent pixels were composited onto rgb({r}, {g}, {b}) before scoring"
+        ));
+    }
+    warnings
 }
 
 /// HWC RGB byte images (all `size x size`) -> an NCHW float tensor of pixel values 0..255.
@@ -379,6 +566,187 @@ pub fn png_bytes(image: &RgbImage) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::ImageEncoder;
+
+    fn jpeg_of(img: &RgbImage) -> Vec<u8> {
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95)
+            .encode_image(img)
+            .unwrap();
+        jpeg
+    }
+
+    /// A JPEG with an APP1 Exif segment whose only tag is Orientation = `orientation`.
+    fn jpeg_with_orientation(img: &RgbImage, orientation: u16) -> Vec<u8> {
+        let jpeg = jpeg_of(img);
+        let mut tiff = b"II*\0".to_vec();
+        tiff.extend_from_slice(&8u32.to_le_bytes()); // first IFD right after the header
+        tiff.extend_from_slice(&1u16.to_le_bytes()); // one entry
+        tiff.extend_from_slice(&0x0112u16.to_le_bytes()); // Orientation
+        tiff.extend_from_slice(&3u16.to_le_bytes()); // SHORT
+        tiff.extend_from_slice(&1u32.to_le_bytes());
+        tiff.extend_from_slice(&orientation.to_le_bytes());
+        tiff.extend_from_slice(&[0, 0]);
+        tiff.extend_from_slice(&0u32.to_le_bytes()); // no next IFD
+        let mut payload = b"Exif\0\0".to_vec();
+        payload.extend_from_slice(&tiff);
+        let mut out = jpeg[..2].to_vec();
+        out.extend_from_slice(&[0xFF, 0xE1]);
+        out.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+        out.extend_from_slice(&payload);
+        out.extend_from_slice(&jpeg[2..]);
+        out
+    }
+
+    /// Left half red, right half blue.
+    fn red_blue(width: u32, height: u32) -> RgbImage {
+        RgbImage::from_fn(width, height, |x, _| {
+            if x < width / 2 {
+                image::Rgb([220, 20, 20])
+            } else {
+                image::Rgb([20, 20, 220])
+            }
+        })
+    }
+
+    #[test]
+    fn exif_orientation_is_applied() {
+        // Orientation 6: the camera was turned; viewers rotate 90 degrees clockwise, so the
+        // left (red) half ends up on top.
+        let upright = decode(&jpeg_with_orientation(&red_blue(32, 16), 6)).unwrap();
+        assert_eq!(upright.dimensions(), (16, 32));
+        assert!(upright.get_pixel(8, 4)[0] > 150, "top is red");
+        assert!(upright.get_pixel(8, 28)[2] > 150, "bottom is blue");
+        // Orientation 1 and no tag at all leave it as stored.
+        for jpeg in [
+            jpeg_with_orientation(&red_blue(32, 16), 1),
+            jpeg_of(&red_blue(32, 16)),
+        ] {
+            let same = decode(&jpeg).unwrap();
+            assert_eq!(same.dimensions(), (32, 16));
+            assert!(same.get_pixel(4, 8)[0] > 150, "left is red");
+        }
+    }
+
+    #[test]
+    fn a_header_claiming_more_pixels_than_the_data_can_hold_is_refused() {
+        let mut jpeg = jpeg_of(&red_blue(16, 16));
+        let sof = jpeg.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+        // SOF0: FF C0, length (2), precision (1), height (2), width (2)
+        jpeg[sof + 5..sof + 7].copy_from_slice(&7000u16.to_be_bytes());
+        jpeg[sof + 7..sof + 9].copy_from_slice(&7000u16.to_be_bytes());
+        let result = decode(&jpeg);
+        assert!(
+            matches!(
+                result,
+                Err(ImageError::TooLittleData {
+                    width: 7000,
+                    height: 7000,
+                    ..
+                })
+            ),
+            "{:?}",
+            result.err()
+        );
+        let message = decode(&jpeg).err().unwrap().to_string();
+        assert!(
+            message.contains("7000x7000") && message.contains("too few"),
+            "{message}"
+        );
+        // The same check passes real files, including a tiny uniform one.
+        assert!(
+            decode(&jpeg_of(&RgbImage::from_pixel(
+                640,
+                480,
+                image::Rgb([0, 0, 0])
+            )))
+            .is_ok()
+        );
+        assert!(
+            decode(&png_bytes(&RgbImage::from_pixel(
+                2000,
+                2000,
+                image::Rgb([0, 0, 0])
+            )))
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn transparency_is_flattened_onto_white_and_said() {
+        let rgba = image::RgbaImage::from_fn(8, 8, |x, _| {
+            if x < 4 {
+                image::Rgba([0, 0, 0, 0])
+            } else {
+                image::Rgba([10, 20, 30, 255])
+            }
+        });
+        let mut png = Vec::new();
+        image::codecs::png::PngEncoder::new(&mut png)
+            .write_image(rgba.as_raw(), 8, 8, image::ExtendedColorType::Rgba8)
+            .unwrap();
+        let decoded = decode_photo(&png).unwrap();
+        assert!(decoded.flattened);
+        assert_eq!(decoded.image.get_pixel(0, 0).0, ALPHA_BACKGROUND);
+        assert_eq!(decoded.image.get_pixel(7, 0).0, [10, 20, 30]);
+        let input = scored_input(&png, 8).unwrap();
+        assert!(
+            input.warnings.iter().any(|w| w.starts_with("transparent")),
+            "{:?}",
+            input.warnings
+        );
+        // An RGBA file that is fully opaque is not flattened.
+        let opaque = image::RgbaImage::from_pixel(8, 8, image::Rgba([1, 2, 3, 255]));
+        let mut png = Vec::new();
+        image::codecs::png::PngEncoder::new(&mut png)
+            .write_image(opaque.as_raw(), 8, 8, image::ExtendedColorType::Rgba8)
+            .unwrap();
+        assert!(!decode_photo(&png).unwrap().flattened);
+    }
+
+    #[test]
+    fn enlarged_and_uniform_crops_carry_warnings_and_ordinary_ones_none() {
+        let noisy = |w: u32, h: u32| {
+            let mut rng = crate::rng::SeededRng::new(4);
+            RgbImage::from_fn(w, h, |_, _| {
+                let v = (rng.uniform() * 255.0) as u8;
+                image::Rgb([v, v / 2, 255 - v])
+            })
+        };
+        let ordinary = scored_input(&png_bytes(&noisy(100, 80)), 64).unwrap();
+        assert!(ordinary.warnings.is_empty(), "{:?}", ordinary.warnings);
+        let small = scored_input(&png_bytes(&noisy(8, 8)), 64).unwrap();
+        assert_eq!(small.warnings.len(), 1);
+        assert!(
+            small.warnings[0].starts_with("enlarged: the crop is 8x8"),
+            "{:?}",
+            small.warnings
+        );
+        let white = scored_input(
+            &png_bytes(&RgbImage::from_pixel(300, 300, image::Rgb([255; 3]))),
+            64,
+        )
+        .unwrap();
+        assert_eq!(white.warnings.len(), 1);
+        assert!(
+            white.warnings[0].starts_with("nearly uniform"),
+            "{:?}",
+            white.warnings
+        );
+        // A 1x500 strip: its centred square is one pixel, enlarged and uniform.
+        let strip = scored_input(&png_bytes(&noisy(1, 500)), 64).unwrap();
+        assert_eq!(strip.warnings.len(), 2, "{:?}", strip.warnings);
+    }
+
+    #[test]
+    fn webp_is_read() {
+        let img = red_blue(20, 12);
+        let mut webp = Vec::new();
+        image::codecs::webp::WebPEncoder::new_lossless(&mut webp)
+            .encode(img.as_raw(), 20, 12, image::ExtendedColorType::Rgb8)
+            .unwrap();
+        assert_eq!(decode(&webp).unwrap(), img);
+    }
 
     #[test]
     fn box_resize_averages_exactly() {

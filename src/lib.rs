@@ -5,6 +5,7 @@
 
 pub mod device;
 pub mod image;
+pub mod limits;
 pub mod model;
 pub mod param_path;
 pub mod rng;

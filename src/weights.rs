@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use burn::module::Module;
 use burn::module::{Param, ParamId};
 use burn::tensor::{Device, Tensor, TensorData};
+use safetensors::tensor::Metadata;
 use safetensors::{Dtype, SafeTensors};
 
 use crate::model::{RealNvp, RealNvpConfig};
@@ -44,6 +45,8 @@ pub enum WeightsError {
     Unused { count: usize, example: String },
     #[error("could not write the weight file: {0}")]
     Write(String),
+    #[error("tensor `{name}` holds {value}, beyond f16's range (+-65504): save it as f32 instead")]
+    F16Overflow { name: String, value: f32 },
 }
 
 /// Storage precision of a written weight file.
@@ -63,6 +66,10 @@ pub struct LoadedModel {
 
 /// Reads the config (and stats) from the header alone, without touching tensor data.
 pub fn read_header(bytes: &[u8]) -> Result<(RealNvpConfig, Option<String>), WeightsError> {
+    parse_header(bytes).map(|(config, stats, _)| (config, stats))
+}
+
+fn parse_header(bytes: &[u8]) -> Result<(RealNvpConfig, Option<String>, Metadata), WeightsError> {
     let (_, metadata) =
         SafeTensors::read_metadata(bytes).map_err(|e| WeightsError::Corrupt(e.to_string()))?;
     let meta = metadata
@@ -92,12 +99,45 @@ pub fn read_header(bytes: &[u8]) -> Result<(RealNvpConfig, Option<String>), Weig
     let config: RealNvpConfig =
         serde_json::from_str(config_json).map_err(|e| WeightsError::BadConfig(e.to_string()))?;
     config.validate().map_err(WeightsError::BadConfig)?;
-    Ok((config, meta.get("stats").cloned()))
+    let stats = meta.get("stats").cloned();
+    Ok((config, stats, metadata))
+}
+
+/// Every tensor the config needs is in the header with its shape and a supported dtype,
+/// and nothing else is: checked before any tensor is decoded or any model allocated.
+fn check_tensors(config: &RealNvpConfig, metadata: &Metadata) -> Result<(), WeightsError> {
+    let mut found = metadata.tensors();
+    for (name, expected) in config.tensor_shapes() {
+        let info = found
+            .remove(&name)
+            .ok_or(WeightsError::Missing(name.clone()))?;
+        if !matches!(info.dtype, Dtype::F32 | Dtype::F16) {
+            return Err(WeightsError::UnsupportedDtype {
+                name,
+                dtype: format!("{:?}", info.dtype),
+            });
+        }
+        if info.shape != expected {
+            return Err(WeightsError::ShapeMismatch {
+                name,
+                expected,
+                found: info.shape.clone(),
+            });
+        }
+    }
+    if let Some(example) = found.keys().min() {
+        return Err(WeightsError::Unused {
+            count: found.len(),
+            example: example.clone(),
+        });
+    }
+    Ok(())
 }
 
 /// Builds the model a weight file describes and fills in its tensors.
 pub fn load_model(bytes: &[u8], device: &Device) -> Result<LoadedModel, WeightsError> {
-    let (config, stats) = read_header(bytes)?;
+    let (config, stats, metadata) = parse_header(bytes)?;
+    check_tensors(&config, &metadata)?;
     let file = SafeTensors::deserialize(bytes).map_err(|e| WeightsError::Corrupt(e.to_string()))?;
     let mut tensors = HashMap::new();
     for (name, view) in file.tensors() {
@@ -124,8 +164,8 @@ pub fn load_model(bytes: &[u8], device: &Device) -> Result<LoadedModel, WeightsE
         }
         tensors.insert(name, (view.shape().to_vec(), values));
     }
-    // The model is built on the CPU-cheap path first only in shape: parameters are replaced below.
-    let model = config.init(device);
+    // Built with zeros (no random draws): every tensor is replaced below.
+    let model = config.init_for_loading(device);
     let mut loader = Loader {
         tensors,
         error: None,
@@ -232,19 +272,29 @@ pub fn to_bytes(
         metadata.insert("stats".to_string(), stats.to_string());
     }
     let tensors = named_tensors(&model.valid());
-    let encoded: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
+    let encoded = tensors
         .into_iter()
         .map(|(name, shape, values)| {
             let bytes = match precision {
                 Precision::F32 => values.iter().flat_map(|v| v.to_le_bytes()).collect(),
-                Precision::F16 => values
-                    .iter()
-                    .flat_map(|v| half::f16::from_f32(*v).to_le_bytes())
-                    .collect(),
+                Precision::F16 => {
+                    // A finite f32 beyond f16's range would become infinity, and the file
+                    // would then fail to load: refuse to write it.
+                    if let Some(&value) = values
+                        .iter()
+                        .find(|v| v.is_finite() && !half::f16::from_f32(**v).is_finite())
+                    {
+                        return Err(WeightsError::F16Overflow { name, value });
+                    }
+                    values
+                        .iter()
+                        .flat_map(|v| half::f16::from_f32(*v).to_le_bytes())
+                        .collect()
+                }
             };
-            (name, shape, bytes)
+            Ok((name, shape, bytes))
         })
-        .collect();
+        .collect::<Result<Vec<(String, Vec<usize>, Vec<u8>)>, WeightsError>>()?;
     let dtype = match precision {
         Precision::F32 => Dtype::F32,
         Precision::F16 => Dtype::F16,

@@ -1,6 +1,9 @@
 //! The `realnvp` binary end to end on generated images: training lowers validation bits/dim,
 //! a stopped run resumes to the same result, sampling and interpolation write grids, and
 //! scoring reports bad files one line each without panicking.
+// Native only: `wasm-pack test` builds every test target for wasm; tests/wasm.rs is the
+// browser's test file.
+#![cfg(not(target_family = "wasm"))]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -119,12 +122,34 @@ fn training_lowers_validation_bits_per_dim_and_resume_is_exact() {
     let parts = root.join("parts");
     let first = run(train_args(&data, &parts, 4).args(["--max-steps", "5"]));
     assert!(first.status.success());
-    assert!(parts.join("checkpoint/model.safetensors").is_file());
+    let saved: Vec<String> = std::fs::read_dir(&parts)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("checkpoint"))
+        .collect();
+    assert_eq!(
+        saved,
+        ["checkpoint-0000000005-1"],
+        "one complete checkpoint"
+    );
+    assert!(parts.join(&saved[0]).join("model.safetensors").is_file());
     assert!(!parts.join("final.safetensors").exists());
+    // What a kill during the next save leaves behind: a half-written temporary folder and a
+    // newer-looking folder without its weights. Resume must take the complete one.
+    let torn = parts.join("checkpoint-0000000099-2");
+    std::fs::create_dir_all(&torn).unwrap();
+    std::fs::copy(
+        parts.join(&saved[0]).join("progress.json"),
+        torn.join("progress.json"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(parts.join("checkpoint.tmp")).unwrap();
+    let resume = run(train_args(&data, &parts, 4).arg("--resume"));
+    assert!(resume.status.success());
+    let said = String::from_utf8_lossy(&resume.stderr);
     assert!(
-        run(train_args(&data, &parts, 4).arg("--resume"))
-            .status
-            .success()
+        said.contains("resuming at step 5 from") && said.contains("checkpoint-0000000005-1"),
+        "resume must say which checkpoint it took: {said}"
     );
     let resumed = val_history(&parts);
     let last = *resumed.last().unwrap();

@@ -1,6 +1,9 @@
 //! A small committed model and its expected scores: the native side checks them here, the
 //! browser side (tests/wasm.rs) checks the same numbers on WebGPU and on the wasm CPU backend.
 //! Regenerate with `REALNVP_WRITE_FIXTURE=1 cargo test --test fixture`.
+// Native only: `wasm-pack test` builds every test target for wasm; tests/wasm.rs is the
+// browser's test file.
+#![cfg(not(target_family = "wasm"))]
 
 mod common;
 

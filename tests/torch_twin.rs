@@ -1,6 +1,9 @@
 //! The Rust model and the PyTorch twin (python/realnvp_torch.py) agree: same weight file,
 //! same images, same per-image and per-scale bits/dim (expected values computed by the twin
 //! in float64 and committed by python/make_fixture.py; no PyTorch needed here).
+// Native only: `wasm-pack test` builds every test target for wasm; tests/wasm.rs is the
+// browser's test file.
+#![cfg(not(target_family = "wasm"))]
 
 mod common;
 

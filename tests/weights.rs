@@ -1,4 +1,7 @@
 //! The weight file: exact round trips, f16, and clear errors for bad files.
+// Native only: `wasm-pack test` builds every test target for wasm; tests/wasm.rs is the
+// browser's test file.
+#![cfg(not(target_family = "wasm"))]
 
 mod common;
 
@@ -169,4 +172,130 @@ fn nan_weights_and_bad_configs_are_refused() {
         .err()
         .unwrap();
     assert!(matches!(err, WeightsError::BadConfig(_)), "{err}");
+}
+
+#[test]
+fn f16_save_of_an_out_of_range_weight_is_an_error_naming_the_tensor() {
+    use burn::module::Param;
+    use burn::tensor::{Tensor, TensorData};
+    use realnvp::param_path::{PathMapper, map_with_paths};
+    // One bias set to 1e5, beyond f16's largest finite value (65504).
+    struct Huge;
+    impl PathMapper for Huge {
+        fn map_float<const D: usize>(
+            &mut self,
+            path: &str,
+            param: Param<Tensor<D>>,
+        ) -> Param<Tensor<D>> {
+            if path != "scales.0.checker.0.coupling.net.input.bias" {
+                return param;
+            }
+            param.map(|t| {
+                let n = t.shape().num_elements();
+                Tensor::from_data(TensorData::new(vec![1e5f32; n], t.shape()), &t.device())
+            })
+        }
+    }
+    let model = map_with_paths(trained_like_model(), &mut Huge);
+    let err = to_bytes(&model, Precision::F16, None).err().unwrap();
+    assert!(
+        matches!(&err, WeightsError::F16Overflow { name, .. }
+            if name == "scales.0.checker.0.coupling.net.input.bias"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("f32"), "says what to do: {err}");
+    // f32 keeps it exactly.
+    assert!(to_bytes(&model, Precision::F32, None).is_ok());
+}
+
+#[test]
+fn f16_file_holding_an_infinity_is_refused() {
+    let model = trained_like_model();
+    let mut bytes = to_bytes(&model, Precision::F16, None).unwrap();
+    // Overwrite the first value of the first tensor in the data section with f16 +inf.
+    let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let data = 8 + header_len;
+    bytes[data..data + 2].copy_from_slice(&half::f16::INFINITY.to_le_bytes());
+    let err = load_model(&bytes, &cpu()).err().unwrap();
+    assert!(matches!(err, WeightsError::NonFinite(_)), "{err}");
+}
+
+#[test]
+fn tensor_shapes_from_the_config_match_the_built_model() {
+    for config in [
+        config(),
+        RealNvpConfig::new()
+            .with_image_size(16)
+            .with_num_scales(3)
+            .with_width(4)
+            .with_blocks(2),
+    ] {
+        let mut built: Vec<(String, Vec<usize>)> = named_tensors(&config.init(&cpu()))
+            .into_iter()
+            .map(|(name, shape, _)| (name, shape))
+            .collect();
+        let mut listed = config.tensor_shapes();
+        built.sort();
+        listed.sort();
+        assert_eq!(listed, built);
+        let count: usize = built.iter().map(|(_, s)| s.iter().product::<usize>()).sum();
+        assert_eq!(config.parameter_count(), count as u64);
+    }
+}
+
+#[test]
+fn headers_describing_unsupported_or_huge_models_are_refused_before_allocating() {
+    // A header alone: the config with some fields changed, no tensors.
+    let header_only = |changes: serde_json::Value| {
+        let mut described = serde_json::to_value(config()).unwrap();
+        for (key, value) in changes.as_object().unwrap() {
+            described[key] = value.clone();
+        }
+        let mut meta = metadata(&config());
+        meta.insert("config".into(), described.to_string());
+        load_model(&serialize(&[], meta), &cpu()).err().unwrap()
+    };
+    // One channel: the image path is RGB only (this used to panic inside conv2d later).
+    let err = header_only(serde_json::json!({"channels": 1}));
+    assert!(matches!(err, WeightsError::BadConfig(_)), "{err}");
+    assert!(err.to_string().contains("RGB"), "{err}");
+    // A 200-byte header describing a model of billions of parameters.
+    let err = header_only(
+        serde_json::json!({"image_size": 1024, "num_scales": 8, "width": 1024, "blocks": 64}),
+    );
+    assert!(matches!(err, WeightsError::BadConfig(_)), "{err}");
+    assert!(err.to_string().contains("parameters"), "{err}");
+    // A large but allowed model whose tensors are absent: named, nothing built.
+    let err = header_only(
+        serde_json::json!({"image_size": 256, "num_scales": 6, "width": 128, "blocks": 2}),
+    );
+    assert!(matches!(err, WeightsError::Missing(_)), "{err}");
+}
+
+#[test]
+fn unsupported_dtype_is_named_from_the_header() {
+    let mut tensors: Vec<(String, Vec<usize>, Vec<f32>)> = named_tensors(&trained_like_model());
+    let (name, shape, values) = tensors.remove(0);
+    // The same bytes declared as I32.
+    let raw: Vec<u8> = values.iter().flat_map(|x| x.to_le_bytes()).collect();
+    let rest: Vec<Vec<u8>> = tensors
+        .iter()
+        .map(|(_, _, v)| v.iter().flat_map(|x| x.to_le_bytes()).collect())
+        .collect();
+    let mut views = vec![(
+        name.clone(),
+        safetensors::tensor::TensorView::new(safetensors::Dtype::I32, shape, &raw).unwrap(),
+    )];
+    for ((n, s, _), b) in tensors.iter().zip(&rest) {
+        views.push((
+            n.clone(),
+            safetensors::tensor::TensorView::new(safetensors::Dtype::F32, s.clone(), b).unwrap(),
+        ));
+    }
+    let bytes = safetensors::serialize(views, Some(metadata(&config()))).unwrap();
+    let err = load_model(&bytes, &cpu()).err().unwrap();
+    assert!(
+        matches!(&err, WeightsError::UnsupportedDtype { name: n, .. } if *n == name),
+        "{err}"
+    );
 }

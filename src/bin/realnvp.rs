@@ -16,7 +16,8 @@ mod cli {
     use anyhow::{Context, Result, bail};
     use burn::tensor::{Device, Tensor};
     use clap::{Args, Parser, Subcommand, ValueEnum};
-    use realnvp::image::{from_values, grid, model_input, to_tensor};
+    use realnvp::image::{ModelInput, from_values, grid, model_input, scored_input, to_tensor};
+    use realnvp::limits::{check_faces, check_steps, check_temperature};
     use realnvp::model::interpolate::interpolate_latents;
     use realnvp::train::{TrainOptions, TrainingConfig, data, train};
     use realnvp::{RealNvp, RealNvpConfig};
@@ -170,6 +171,20 @@ mod cli {
             warmup: usize,
             #[arg(long, value_enum, default_value_t = Backend::Cpu)]
             backend: Backend,
+            /// CPU threads (default: every core; also RAYON_NUM_THREADS).
+            #[arg(long)]
+            threads: Option<usize>,
+            /// Score and sample without folding the weight norm (as in training), to measure
+            /// what folding buys.
+            #[arg(long)]
+            unfolded: bool,
+            /// Time scoring and sampling only (training steps are slow on a CPU).
+            #[arg(long)]
+            inference_only: bool,
+            /// Keep burn-flex's conv2d on the CPU instead of the model's own CPU convolution
+            /// (to measure what it buys).
+            #[arg(long)]
+            burn_conv: bool,
         },
         /// Mean bits/dim over a split of an image folder, beside PNG and lossless WebP.
         Evaluate {
@@ -233,7 +248,8 @@ mod cli {
         let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
         let loaded = realnvp::weights::load_model(&bytes, device)
             .with_context(|| format!("loading {}", path.display()))?;
-        Ok(loaded.model)
+        // Every command that loads a weight file only runs the model: fold it once.
+        Ok(loaded.model.fold_weight_norm())
     }
 
     fn pixels_of(t: Tensor<4>) -> Result<Vec<f32>> {
@@ -291,12 +307,9 @@ mod cli {
                 out,
                 backend,
             } => {
-                if n == 0 || n > 1024 {
-                    bail!("--n must be in 1..=1024");
-                }
-                if !(temperature.is_finite() && temperature >= 0.0) {
-                    bail!("--temperature must be a finite, non-negative number");
-                }
+                check_faces(n).map_err(|e| anyhow::anyhow!("--n: {e}"))?;
+                check_temperature(temperature)
+                    .map_err(|e| anyhow::anyhow!("--temperature: {e}"))?;
                 let model = load(weights, &device(backend)?)?;
                 let size = model.config().image_size;
                 let values = pixels_of(model.sample(n, temperature, seed))?;
@@ -318,9 +331,9 @@ mod cli {
                 out,
                 backend,
             } => {
-                if !(2..=32).contains(&steps) {
-                    bail!("--steps must be in 2..=32");
-                }
+                check_steps(steps).map_err(|e| anyhow::anyhow!("--steps: {e}"))?;
+                check_temperature(temperature)
+                    .map_err(|e| anyhow::anyhow!("--temperature: {e}"))?;
                 let model = load(weights, &device(backend)?)?;
                 let size = model.config().image_size;
                 let mut latents = Vec::with_capacity(4);
@@ -350,16 +363,32 @@ mod cli {
                 seconds,
                 warmup,
                 backend,
+                threads,
+                unfolded,
+                inference_only,
+                burn_conv,
             } => {
                 let config = model.config()?;
                 if batch == 0 || seconds.is_nan() || seconds <= 0.0 {
                     bail!("--batch and --seconds must be positive");
+                }
+                if let Some(n) = threads {
+                    if n == 0 {
+                        bail!("--threads must be at least 1");
+                    }
+                    rayon::ThreadPoolBuilder::new()
+                        .num_threads(n)
+                        .build_global()
+                        .context("setting the number of CPU threads")?;
                 }
                 let options = realnvp::train::bench::BenchOptions {
                     batch,
                     warmup,
                     seconds,
                     min_iters: 3,
+                    fold: !unfolded,
+                    cpu_conv: !burn_conv,
+                    inference_only,
                 };
                 let result = realnvp::train::bench::run(&config, &device(backend)?, &options);
                 let mut line = serde_json::to_value(&result)?;
@@ -367,8 +396,10 @@ mod cli {
                     Backend::Cpu => "burn flex (cpu)",
                     Backend::Gpu => "burn wgpu",
                 });
-                line["threads"] =
-                    serde_json::json!(std::thread::available_parallelism().map_or(1, |n| n.get()));
+                // The threads burn's CPU backend really uses (its rayon pool).
+                line["threads"] = serde_json::json!(rayon::current_num_threads());
+                line["folded"] = serde_json::json!(!unfolded);
+                line["cpu_conv"] = serde_json::json!(!unfolded && !burn_conv);
                 println!("{line}");
                 Ok(ExitCode::SUCCESS)
             }
@@ -431,17 +462,17 @@ mod cli {
         let size = model.config().image_size;
         // Decode everything first (errors stay per file), score the readable ones in
         // batches, then report in the order the files were given.
-        let inputs: Vec<Result<Vec<u8>, String>> = files
+        let inputs: Vec<Result<ModelInput, String>> = files
             .iter()
             .map(|file| {
                 let bytes =
                     std::fs::read(file).map_err(|e| format!("cannot read the file: {e}"))?;
-                model_input(&bytes, size).map_err(|e| e.to_string())
+                scored_input(&bytes, size).map_err(|e| e.to_string())
             })
             .collect();
         let readable: Vec<Vec<u8>> = inputs
             .iter()
-            .filter_map(|r| r.as_ref().ok().cloned())
+            .filter_map(|r| r.as_ref().ok().map(|input| input.pixels.clone()))
             .collect();
         let mut scores: Vec<(f64, Vec<f64>)> = Vec::with_capacity(readable.len());
         for chunk in readable.chunks(32) {
@@ -472,7 +503,7 @@ mod cli {
                         println!("{name}: error: {error}");
                     }
                 }
-                Ok(_) => {
+                Ok(input) => {
                     let (bpd, per_scale) = scores.next().expect("one score per readable file");
                     if json {
                         let line = serde_json::json!({
@@ -480,10 +511,14 @@ mod cli {
                             "bits_per_dim": bpd,
                             "per_scale_bits_per_dim": per_scale,
                             "resolution": size,
+                            "warnings": input.warnings,
                         });
                         println!("{line}");
                     } else {
                         println!("{name}: {bpd:.4} bits/dim (per scale {per_scale:?})");
+                        for warning in &input.warnings {
+                            println!("{name}: warning: {warning}");
+                        }
                     }
                 }
             }

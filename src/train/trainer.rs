@@ -115,16 +115,26 @@ pub fn train(config: TrainingConfig, options: TrainOptions) -> Result<TrainSumma
     let optim = AdamConfig::new()
         .with_grad_clipping(Some(GradientClippingConfig::Norm(config.grad_clip)))
         .init();
+    if options.resume && !checkpoint::exists(&options.out) {
+        eprintln!(
+            "--resume: no complete checkpoint in {}; starting from step 0",
+            options.out.display()
+        );
+    }
     let (mut model, mut optim, mut progress) = if options.resume && checkpoint::exists(&options.out)
     {
-        let ck = checkpoint::load(&options.out, optim, &device)?;
+        let (ck, from) = checkpoint::load(&options.out, optim, &device)?;
         if ck.config_json != config_json {
             bail!(
                 "the checkpoint in {} was made with another training config; resume with the same flags or use a new --out",
                 options.out.display()
             );
         }
-        eprintln!("resuming at step {}", ck.progress.step);
+        eprintln!(
+            "resuming at step {} from {}",
+            ck.progress.step,
+            from.display()
+        );
         (ck.model, ck.optim, ck.progress)
     } else {
         let model = with_stable_ids(config.model.init_seeded(config.seed, &device));

@@ -17,13 +17,9 @@ pub use photo::{Photo, max_file_bytes};
 
 use crate::RealNvp;
 use crate::image::{from_values, png_bytes, to_tensor};
+use crate::limits;
 use crate::model::interpolate::interpolate_latents;
 use photo::rgba;
-
-/// Most faces one [`Model::sample`] call draws.
-pub const MAX_FACES: usize = 256;
-/// Most rows (and columns) of an interpolation grid.
-pub const MAX_STEPS: usize = 16;
 
 #[wasm_bindgen(start)]
 pub fn start() {
@@ -94,23 +90,82 @@ async fn read_values<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, JsError> 
         .map_err(|e| JsError::new(&format!("reading a tensor back: {e:?}")))
 }
 
-fn check_temperature(temperature: f32) -> Result<(), JsError> {
-    if temperature.is_finite() && (0.0..=4.0).contains(&temperature) {
-        Ok(())
-    } else {
-        Err(JsError::new(&format!(
-            "the temperature must be a number from 0 to 4, got {temperature}"
-        )))
+/// Images `start .. start + count` of a batch of `total` latents.
+fn slice(
+    latents: Vec<Tensor<4>>,
+    start: usize,
+    count: usize,
+    total: usize,
+) -> Result<Vec<Tensor<4>>, JsError> {
+    if count == 0 || start.checked_add(count).is_none_or(|end| end > total) {
+        return Err(JsError::new(&format!(
+            "faces {start}..{} are not within the grid of {total}",
+            start.saturating_add(count)
+        )));
     }
+    Ok(latents
+        .into_iter()
+        .map(|z| z.narrow(0, start, count))
+        .collect())
+}
+
+fn check_temperature(temperature: f32) -> Result<(), JsError> {
+    limits::check_temperature(temperature).map_err(|e| JsError::new(&e))
+}
+
+fn check_faces(n: usize) -> Result<(), JsError> {
+    limits::check_faces(n).map_err(|e| JsError::new(&e))
+}
+
+/// The limits the page shares with the CLI (`src/limits.rs`), for its form fields.
+#[wasm_bindgen]
+pub struct Limits;
+
+#[wasm_bindgen]
+impl Limits {
+    #[wasm_bindgen(getter, js_name = maxFaces)]
+    pub fn max_faces(&self) -> usize {
+        limits::MAX_FACES
+    }
+
+    #[wasm_bindgen(getter, js_name = maxSteps)]
+    pub fn max_steps(&self) -> usize {
+        limits::MAX_STEPS
+    }
+
+    #[wasm_bindgen(getter, js_name = maxTemperature)]
+    pub fn max_temperature(&self) -> f32 {
+        limits::MAX_TEMPERATURE
+    }
+
+    #[wasm_bindgen(getter, js_name = maxFileBytes)]
+    pub fn max_file_bytes(&self) -> usize {
+        crate::image::MAX_FILE_BYTES
+    }
+
+    #[wasm_bindgen(getter, js_name = maxImageSize)]
+    pub fn max_image_size(&self) -> usize {
+        limits::PAGE_MAX_IMAGE_SIZE
+    }
+}
+
+#[wasm_bindgen]
+pub fn limits() -> Limits {
+    Limits
 }
 
 #[wasm_bindgen]
 impl Model {
     /// Builds the model a weight file describes; a bad file rejects with the reason.
+    /// A model too large for the page (see `src/limits.rs`) is refused from its header,
+    /// before anything is built.
     pub fn load(backend: &Backend, bytes: &[u8]) -> Result<Model, JsError> {
+        let (config, _) = crate::weights::read_header(bytes)?;
+        limits::check_page_model(&config).map_err(|e| JsError::new(&e))?;
         let loaded = crate::weights::load_model(bytes, &backend.device)?;
         Ok(Model {
-            model: loaded.model,
+            // The page never trains: each kernel is computed once here, not on every call.
+            model: loaded.model.fold_weight_norm(),
             stats: loaded.stats,
         })
     }
@@ -119,6 +174,18 @@ impl Model {
     #[wasm_bindgen(getter, js_name = imageSize)]
     pub fn image_size(&self) -> usize {
         self.model.config().image_size
+    }
+
+    /// `[C, H, W]` of each scale's latent, flattened (`3 * numScales` numbers), from the
+    /// model's config, so the page never re-derives them.
+    #[wasm_bindgen(getter, js_name = latentShapes)]
+    pub fn latent_shapes(&self) -> Vec<usize> {
+        self.model
+            .config()
+            .latent_shapes()
+            .into_iter()
+            .flatten()
+            .collect()
     }
 
     #[wasm_bindgen(getter, js_name = numScales)]
@@ -141,15 +208,32 @@ impl Model {
     /// `n` faces at `temperature` from `seed`: the same latents as
     /// `realnvp sample --n n --temperature t --seed s`, decoded by [`Faces::next`].
     pub fn sample(&self, n: usize, temperature: f32, seed: u64) -> Result<Faces, JsError> {
-        if !(1..=MAX_FACES).contains(&n) {
-            return Err(JsError::new(&format!(
-                "the number of faces must be from 1 to {MAX_FACES}, got {n}"
-            )));
-        }
+        check_faces(n)?;
         check_temperature(temperature)?;
         Ok(Faces::new(
             self.model.clone(),
             self.model.sample_latents(n, temperature, seed),
+        ))
+    }
+
+    /// Faces `start .. start + count` of the grid [`Self::sample`] draws with the same
+    /// `n`, `temperature` and `seed`: the same latents, so a grid split among several
+    /// workers is exactly the one-worker grid (and `realnvp sample`'s).
+    #[wasm_bindgen(js_name = sampleRange)]
+    pub fn sample_range(
+        &self,
+        n: usize,
+        temperature: f32,
+        seed: u64,
+        start: usize,
+        count: usize,
+    ) -> Result<Faces, JsError> {
+        check_faces(n)?;
+        check_temperature(temperature)?;
+        let latents = self.model.sample_latents(n, temperature, seed);
+        Ok(Faces::new(
+            self.model.clone(),
+            slice(latents, start, count, n)?,
         ))
     }
 
@@ -184,11 +268,7 @@ impl Model {
         d: &Latents,
         steps: usize,
     ) -> Result<Faces, JsError> {
-        if !(2..=MAX_STEPS).contains(&steps) {
-            return Err(JsError::new(&format!(
-                "the grid must have 2 to {MAX_STEPS} steps per side, got {steps}"
-            )));
-        }
+        limits::check_steps(steps).map_err(|e| JsError::new(&e))?;
         let corners = [
             a.latents.clone(),
             b.latents.clone(),
@@ -198,6 +278,26 @@ impl Model {
         Ok(Faces::new(
             self.model.clone(),
             interpolate_latents(&corners, steps),
+        ))
+    }
+
+    /// Faces `start .. start + count` (row-major) of the grid [`Self::interpolate`] draws.
+    #[wasm_bindgen(js_name = interpolateRange)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn interpolate_range(
+        &self,
+        a: &Latents,
+        b: &Latents,
+        c: &Latents,
+        d: &Latents,
+        steps: usize,
+        start: usize,
+        count: usize,
+    ) -> Result<Faces, JsError> {
+        let grid = self.interpolate(a, b, c, d, steps)?;
+        Ok(Faces::new(
+            grid.model,
+            slice(grid.latents, start, count, steps * steps)?,
         ))
     }
 
@@ -223,6 +323,7 @@ impl Model {
             .expect("crop_resize returns size x size RGB bytes");
         let dims = (size * size * 3) as f64;
         Ok(Score {
+            warnings: photo.warnings(side, size, &rgb),
             bits_per_dim: values[0] as f64,
             per_scale: values[1..].iter().map(|&v| v as f64).collect(),
             png_bits_per_dim: png_bytes(&image).len() as f64 * 8.0 / dims,
@@ -321,6 +422,7 @@ impl Faces {
 /// The score of one crop.
 #[wasm_bindgen]
 pub struct Score {
+    warnings: Vec<String>,
     bits_per_dim: f64,
     per_scale: Vec<f64>,
     png_bits_per_dim: f64,
@@ -344,6 +446,13 @@ impl Score {
     #[wasm_bindgen(getter, js_name = pngBitsPerDim)]
     pub fn png_bits_per_dim(&self) -> f64 {
         self.png_bits_per_dim
+    }
+
+    /// Why the number may mislead (an enlarged, nearly uniform or flattened crop): the same
+    /// sentences as `realnvp score --json`'s `warnings`. Empty for an ordinary photo.
+    #[wasm_bindgen(getter)]
+    pub fn warnings(&self) -> Vec<String> {
+        self.warnings.clone()
     }
 
     /// The model input (the resized crop), RGBA.

@@ -5,7 +5,7 @@
 use image::RgbImage;
 use wasm_bindgen::prelude::*;
 
-use crate::image::{MAX_FILE_BYTES, centre_square, crop_resize, decode};
+use crate::image::{MAX_FILE_BYTES, centre_square, crop_resize, crop_warnings, decode_photo};
 
 /// Larger files are refused before they are read (the page checks `File.size` first).
 #[wasm_bindgen(js_name = maxFileBytes)]
@@ -16,15 +16,20 @@ pub fn max_file_bytes() -> usize {
 #[wasm_bindgen]
 pub struct Photo {
     image: RgbImage,
+    /// Transparency was composited onto the background colour when decoding.
+    flattened: bool,
 }
 
 #[wasm_bindgen]
 impl Photo {
-    /// Decodes an image file (JPEG or PNG); a file that is not one, a corrupt one, or one
-    /// whose header claims huge dimensions rejects with a sentence saying so.
+    /// Decodes an image file (JPEG, PNG or WebP; upright by its EXIF orientation); a file
+    /// that is not one, a corrupt one, or one whose header lies about its size rejects with
+    /// a sentence saying so.
     pub fn decode(bytes: &[u8]) -> Result<Photo, JsError> {
+        let decoded = decode_photo(bytes)?;
         Ok(Photo {
-            image: decode(bytes)?,
+            image: decoded.image,
+            flattened: decoded.flattened,
         })
     }
 
@@ -36,7 +41,10 @@ impl Photo {
         if width == 0 || height == 0 {
             return Err(JsError::new("the image has no pixels"));
         }
-        Ok(Photo { image })
+        Ok(Photo {
+            image,
+            flattened: false,
+        })
     }
 
     #[wasm_bindgen(getter)]
@@ -83,6 +91,11 @@ impl Photo {
     /// HWC RGB bytes of the crop at the model's resolution.
     pub fn crop_rgb(&self, x: u32, y: u32, side: u32, size: usize) -> Result<Vec<u8>, JsError> {
         Ok(crop_resize(&self.image, x, y, side, size)?)
+    }
+
+    /// What the score of the crop `side` (resized to `pixels`) should be read with.
+    pub fn warnings(&self, side: u32, size: usize, pixels: &[u8]) -> Vec<String> {
+        crop_warnings(self.flattened, side, size, pixels)
     }
 }
 
