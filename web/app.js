@@ -1,9 +1,13 @@
-// The page's main thread: DOM, canvases and the crop box. All model work happens in the
-// worker (web/worker.js), which runs the wasm build of the Rust crate.
+// The page's main thread: DOM, canvases and the crop box. All model work happens in
+// workers (web/worker.js, run by web/pool.js), which run the wasm build of the Rust crate.
 //
 // URL parameters: ?backend=cpu forces the wasm CPU backend, ?backend=webgpu WebGPU even on
-// a software adapter (by default such an adapter gives way to the CPU); ?weights=URL loads another
-// weight file; ?n=K sets the initial number of faces.
+// a software adapter (by default such an adapter gives way to the CPU); ?workers=N sets the
+// number of CPU workers (default: one per core); ?weights=URL loads another weight file;
+// ?n=K sets the initial number of faces.
+
+import { POOL, REPLY } from './messages.js';
+import { WorkerPool, cpuWorkerPlan, plural } from './pool.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -11,30 +15,36 @@ const params = new URLSearchParams(location.search);
 // Numbers for the tests and the benchmark script (scripts/bench-page.mjs).
 const metrics = {
   firstFacesMs: null, // page navigation -> first grid drawn (weights + shader compile + generation)
+  firstGrid: null, // { n, ms, workers, facesPerWorker } of the first grid
   warmUpMs: null,
-  generations: [], // { n, ms, backend }
+  generations: [], // { n, ms, backend, workers (that drew faces), facesPerWorker }
   scores: [], // { ms, reconMs, bpd, backend }
-  interpolations: [], // { steps, ms, backend }
+  interpolations: [], // { steps, ms, backend, workers, facesPerWorker }
   backend: null,
   adapter: null,
+  workers: null, // model workers: 1 on WebGPU, one per core (or ?workers=N) on the CPU
+  wasmMemoryBytes: null, // each worker's wasm heap after the last grid
   fallbackReason: null,
   load: null,
 };
 window.realnvp = { metrics, ready: false };
 
 const state = {
-  worker: null,
+  pool: null,
+  workerPlan: null, // { count, notice }: CPU workers, and why ?workers=N was not used
   urls: null,
   backend: null,
+  workers: 1, // model workers in the pool (see metrics.workers)
   imageSize: 0,
   stats: null,
   maxFileBytes: 64 * 1024 * 1024,
   nextId: 1,
   pending: new Map(), // id -> { kind, ... }
   photo: null, // { width, height, pw, ph, preview ImageData, crop {x,y,side}, name }
-  corners: [0, 1, 2, 3].map((i) => ({ index: i, seed: String(i + 1), photo: null })),
+  // photo: the file's name; bytes: its contents, sent to every worker that draws the grid
+  corners: [0, 1, 2, 3].map((i) => ({ index: i, seed: String(i + 1), photo: null, bytes: null })),
   restarts: 0,
-  modelReady: false, // the worker has loaded the weights
+  modelReady: false, // the (first) worker has loaded the weights
   firstDone: false, // the first grid is drawn (its run compiled the shaders)
 };
 
@@ -67,31 +77,32 @@ function progress(loaded, total, what) {
   }
 }
 
-// ---- worker -----------------------------------------------------------------------------
+// ---- workers ----------------------------------------------------------------------------
 
-function startWorker(backendChoice, fallbackReason) {
-  if (state.worker) state.worker.terminate();
+function startPool(backendChoice, fallbackReason) {
+  if (state.pool) state.pool.terminate();
   state.pending.clear();
-  const worker = new Worker(new URL('worker.js', import.meta.url), { type: 'module' });
-  state.worker = worker;
-  worker.onmessage = (event) => onWorkerMessage(worker, event.data);
-  worker.onerror = (event) => {
-    event.preventDefault();
-    if (worker === state.worker) onFatal(event.message || 'the worker crashed', state.backend === 'webgpu');
-  };
   const weights = new URL(params.get('weights') || 'faces64.safetensors', location.href).href;
-  worker.postMessage({ type: 'init', backend: backendChoice, fallbackReason, weights, ...state.urls });
+  const pool = new WorkerPool({
+    urls: state.urls,
+    weights,
+    backend: backendChoice,
+    fallbackReason,
+    cpuWorkers: state.workerPlan.count,
+    onMessage: (msg) => onWorkerMessage(pool, msg),
+  });
+  state.pool = pool;
   state.backendChoice = backendChoice;
 }
 
 // One live job per slot (the kind, or the photo's key): a newer request replaces the older
-// one, whose late messages are then ignored (the worker cancels it at its next chunk).
-function request(type, body, extra = {}, transfer = []) {
+// one, whose late messages are then ignored (the pool cancels it on every worker).
+function request(type, body, extra = {}) {
   const slot = type === 'photo' ? `photo:${body.key}` : type;
   for (const [id, job] of state.pending) if (job.slot === slot) state.pending.delete(id);
   const id = state.nextId++;
   state.pending.set(id, { kind: type, slot, started: performance.now(), ...extra });
-  state.worker.postMessage({ type, id, ...body }, transfer);
+  state.pool.submit(type, id, body);
   refreshBusy();
   return id;
 }
@@ -118,6 +129,7 @@ function onFatal(message, gpuBroken) {
   state.modelReady = false;
   state.firstDone = false;
   if (state.restarts >= 3 || (!gpuBroken && !wasReady)) {
+    state.pool.terminate();
     showError(`The model could not start: ${message}`);
     setStatus('Stopped. Reload the page to try again.');
     return;
@@ -126,70 +138,80 @@ function onFatal(message, gpuBroken) {
   if (gpuBroken) {
     setStatus('WebGPU failed; restarting on the CPU backend…');
     state.backend = null;
-    startWorker('cpu', `WebGPU failed: ${message}`);
+    startPool('cpu', `WebGPU failed: ${message}`);
   } else {
     showError(`The model crashed (${message}); it is restarting.`);
-    startWorker(state.backendChoice, null);
+    startPool(state.backendChoice, null);
   }
 }
 
-function onWorkerMessage(worker, msg) {
-  if (worker !== state.worker) return;
+function onWorkerMessage(pool, msg) {
+  if (pool !== state.pool) return;
   switch (msg.type) {
-    case 'status':
+    case REPLY.STATUS:
       return setStatus(msg.text);
-    case 'progress':
+    case REPLY.PROGRESS:
       return progress(msg.loaded, msg.total, msg.what);
-    case 'limits':
+    case REPLY.LIMITS:
       state.maxFileBytes = msg.maxFileBytes;
       return;
-    case 'backend':
+    case REPLY.BACKEND:
       return onBackend(msg);
-    case 'ready':
+    case REPLY.READY:
       return onReady(msg);
-    case 'faces':
+    case REPLY.FACES:
       return onFaces(msg);
-    case 'done':
+    case POOL.DONE:
       return onDone(msg);
-    case 'warm':
+    case REPLY.WARM:
       return onWarm(msg);
-    case 'photo':
+    case REPLY.PHOTO:
       return onPhoto(msg);
-    case 'score':
+    case REPLY.SCORE:
       return onScore(msg);
-    case 'recon':
+    case REPLY.RECON:
       return onRecon(msg);
-    case 'error':
+    case REPLY.ERROR:
       return onError(msg);
-    case 'fatal':
+    case REPLY.FATAL:
       return onFatal(msg.message, msg.gpuBroken);
     default:
       console.warn('unknown worker message', msg);
   }
 }
 
+// Sent again by the pool when a CPU helper fails to start (one worker fewer).
 function onBackend(msg) {
   state.backend = msg.kind;
+  state.workers = msg.workers;
   metrics.backend = msg.kind;
-  metrics.adapter = msg.adapter;
+  metrics.workers = msg.workers;
   metrics.fallbackReason = msg.reason;
   const software = msg.software ? ' (software adapter)' : '';
-  $('backend').textContent = msg.kind === 'webgpu' ? `webgpu · ${msg.adapter || 'adapter name not given'}${software}` : `cpu · ${msg.adapter}`;
+  // The CPU backend is single-threaded in wasm: each worker is one thread.
+  const adapter = msg.kind === 'webgpu' ? msg.adapter : `${msg.adapter}, ${plural(msg.workers, 'worker')}`;
+  metrics.adapter = adapter;
+  $('backend').textContent = msg.kind === 'webgpu' ? `webgpu · ${adapter || 'adapter name not given'}${software}` : `cpu · ${adapter}`;
   $('backend').dataset.kind = msg.kind;
-  const note = $('backend-note');
+  let text = '';
   if (msg.kind === 'webgpu' && msg.software) {
-    note.textContent =
+    text =
       'This WebGPU adapter is a software renderer (no GPU is in use), which is slow for this model: a 16-face grid ' +
       'can take minutes. Without ?backend=webgpu in the address the page uses its CPU backend here, which is faster.';
-    note.hidden = false;
   } else if (msg.kind === 'cpu') {
-    note.textContent = `Running on the CPU backend: ${msg.reason || 'no reason given'}. A CPU is much slower than a GPU: a 16-face grid takes about a minute.`;
-    note.hidden = false;
-  } else {
-    note.hidden = true;
+    text = `Running on the CPU backend: ${msg.reason || 'no reason given'}. A CPU is much slower than a GPU; ` +
+      `the page draws on ${plural(msg.workers, 'worker')} at once (?workers=N in the address to change that).`;
   }
+  showNote(text);
   // Interpolation grids cost steps^2 faces: keep the CPU default small.
   if (msg.kind === 'cpu' && !$('steps').dataset.touched) $('steps').value = '4';
+}
+
+// #backend-note: why the page runs where it runs, and a ?workers=N value it did not use.
+function showNote(text) {
+  const note = $('backend-note');
+  note.textContent = [text, state.workerPlan.notice].filter(Boolean).join(' ');
+  note.hidden = !note.textContent;
 }
 
 function onReady(msg) {
@@ -208,7 +230,7 @@ function onReady(msg) {
     `${size}×${size} faces · ${(msg.parameters / 1e6).toFixed(1)} M parameters · ${msg.numScales} scales` +
     (state.stats?.val_bpd ? ` · validation ${state.stats.val_bpd.toFixed(3)} bits/dim` : '');
   renderValidation();
-  setStatus(state.backend === 'webgpu' ? 'Compiling shaders and drawing the first faces…' : 'Drawing the first faces (CPU: one face at a time)…');
+  setStatus(state.backend === 'webgpu' ? 'Compiling shaders and drawing the first faces…' : `Drawing the first faces (CPU, ${plural(state.workers, 'worker')})…`);
   generate({ first: true });
   // A photo picked while the model was loading.
   if (state.queuedFile) {
@@ -304,7 +326,7 @@ function generate({ first = false } = {}) {
   gridCanvas(canvas, n, cols);
   $('gen-time').textContent = '';
   request('generate', { n, temperature, seed }, { n, cols, seed, temperature });
-  if (!first) setStatus(state.backend === 'cpu' ? `Generating ${n} faces on the CPU…` : `Generating ${n} faces…`);
+  if (!first) setStatus(state.backend === 'cpu' ? `Generating ${n} faces on the CPU (${plural(state.workers, 'worker')})…` : `Generating ${n} faces…`);
 }
 
 function onFaces(msg) {
@@ -312,11 +334,11 @@ function onFaces(msg) {
   if (!job) return;
   if (msg.kind === 'generate') {
     drawTiles($('samples'), msg.rgba, msg.start, msg.count, job.cols);
-    if (msg.total > msg.count) setStatus(`Generating: ${msg.start + msg.count} / ${msg.total} faces…`);
+    if (msg.total > msg.count) setStatus(`Generating: ${msg.drawn} / ${msg.total} faces…`);
     if (msg.start === 0) job.firstTile = msg.rgba.slice(0, state.imageSize * state.imageSize * 4);
   } else if (msg.kind === 'interpolate') {
     drawTiles($('interpolation'), msg.rgba, msg.start, msg.count, job.steps);
-    if (msg.total > msg.count) setStatus(`Interpolating: ${msg.start + msg.count} / ${msg.total} faces…`);
+    if (msg.total > msg.count) setStatus(`Interpolating: ${msg.drawn} / ${msg.total} faces…`);
     const size = state.imageSize;
     const tile = size * size * 4;
     const cornerTiles = [0, job.steps - 1, job.steps * (job.steps - 1), job.steps * job.steps - 1];
@@ -333,6 +355,7 @@ function onDone(msg) {
   if (!job) return;
   settle(msg.id);
   const ms = Math.round(msg.ms);
+  metrics.wasmMemoryBytes = msg.memoryBytes;
   if (msg.kind === 'generate') {
     const canvas = $('samples');
     canvas.dataset.generation = String(Number(canvas.dataset.generation || 0) + 1);
@@ -340,7 +363,9 @@ function onDone(msg) {
     if (!state.firstDone) {
       state.firstDone = true;
       metrics.firstFacesMs = Math.round(performance.now());
-      const compile = state.backend === 'webgpu' ? ', shaders compiled on this first run' : '';
+      metrics.firstGrid = { n: job.n, ms: msg.ms, workers: msg.workers, facesPerWorker: msg.facesPerWorker };
+      // On the CPU the helpers join the first grid as they finish starting.
+      const compile = state.backend === 'webgpu' ? ', shaders compiled on this first run' : ` (${drawnBy(msg)})`;
       $('gen-time').textContent = `first ${job.n} faces in ${ms} ms${compile}; ${metrics.firstFacesMs} ms after the page started loading`;
       if (state.backend === 'webgpu') {
         setStatus('Warming up the scoring kernels…');
@@ -349,16 +374,18 @@ function onDone(msg) {
       }
       becomeReady();
     } else {
-      metrics.generations.push({ n: job.n, ms: msg.ms, backend: state.backend });
-      $('gen-time').textContent = `${job.n} faces in ${ms} ms (${state.backend})`;
+      metrics.generations.push({ n: job.n, ms: msg.ms, backend: state.backend, workers: msg.workers, facesPerWorker: msg.facesPerWorker });
+      $('gen-time').textContent = `${job.n} faces in ${ms} ms (${drawnBy(msg)})`;
     }
   } else if (msg.kind === 'interpolate') {
-    metrics.interpolations.push({ steps: job.steps, ms: msg.ms, backend: state.backend });
-    $('interp-time').textContent = `${job.steps}×${job.steps} grid in ${ms} ms (${state.backend})`;
+    metrics.interpolations.push({ steps: job.steps, ms: msg.ms, backend: state.backend, workers: msg.workers, facesPerWorker: msg.facesPerWorker });
+    $('interp-time').textContent = `${job.steps}×${job.steps} grid in ${ms} ms (${drawnBy(msg)})`;
     const canvas = $('interpolation');
     canvas.dataset.generation = String(Number(canvas.dataset.generation || 0) + 1);
   }
 }
+
+const drawnBy = (msg) => (state.backend === 'cpu' ? `cpu, ${plural(msg.workers, 'worker')}` : state.backend);
 
 function onWarm(msg) {
   if (!state.pending.has(msg.id)) return;
@@ -383,7 +410,7 @@ function interpolate() {
   try {
     temperature = readTemperature();
     for (const c of state.corners) {
-      if (c.photo) corners.push({ index: c.index, photo: true });
+      if (c.photo) corners.push({ index: c.index, bytes: c.bytes });
       else {
         c.seed = parseSeed($(`corner-seed-${c.index}`).value);
         corners.push({ index: c.index, seed: c.seed });
@@ -432,7 +459,7 @@ async function loadScorePhoto(file) {
     return;
   }
   setStatus(`Decoding ${file.name}…`);
-  request('photo', { key: 'score', bytes, previewSide: 512 }, { name: file.name }, [bytes]);
+  request('photo', { key: 'score', bytes, previewSide: 512 }, { name: file.name });
 }
 
 async function loadCornerPhoto(index, file) {
@@ -444,7 +471,7 @@ async function loadCornerPhoto(index, file) {
   } catch (err) {
     return showError(`Corner ${index + 1}: ${err.message}`);
   }
-  request('photo', { key: `corner${index}`, bytes, previewSide: 64, cropFor: true }, { name: file.name, corner: index }, [bytes]);
+  request('photo', { key: `corner${index}`, bytes, previewSide: 64, cropFor: true }, { name: file.name, corner: index, bytes });
 }
 
 function onPhoto(msg) {
@@ -468,6 +495,7 @@ function onPhoto(msg) {
   } else {
     const i = job.corner;
     state.corners[i].photo = job.name;
+    state.corners[i].bytes = job.bytes;
     drawImage($(`corner-thumb-${i}`), msg.crop, state.imageSize, state.imageSize);
     $(`corner-label-${i}`).textContent = `photo: ${job.name}`;
     $(`corner-reset-${i}`).hidden = false;
@@ -767,6 +795,7 @@ function wire() {
     });
     $(`corner-reset-${i}`).addEventListener('click', () => {
       c.photo = null;
+      c.bytes = null;
       $(`corner-label-${i}`).textContent = 'seed';
       $(`corner-reset-${i}`).hidden = true;
       const thumb = $(`corner-thumb-${i}`);
@@ -823,6 +852,8 @@ export function main(urls) {
   wire();
   showError('');
   setStatus('Starting…');
+  state.workerPlan = cpuWorkerPlan(params.get('workers'));
+  showNote(''); // a bad ?workers value is said at once
   const choice = ['cpu', 'webgpu'].includes(params.get('backend')) ? params.get('backend') : 'auto';
-  startWorker(choice, null);
+  startPool(choice, null);
 }

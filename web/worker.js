@@ -1,45 +1,32 @@
-// The page's compute worker: loads the wasm build of the Rust crate (src/web/), picks a
-// backend (burn's wgpu backend on WebGPU, else the wasm CPU backend), fetches the weights
-// and runs every generation, interpolation and score, so the page's main thread never
-// blocks. Messages in: init, generate, interpolate, photo, score. Messages out: see post().
+// A model worker: runs the wasm build of the Rust crate (src/web/) so that the page's main
+// thread never blocks. The page's pool (web/pool.js) starts one (WebGPU: the GPU is one
+// device) or several (the CPU backend: one per core); the messages are in web/messages.js.
 //
-// Jobs interleave: a long job yields to the event loop between chunks, so a score can run
-// between two faces of a slow CPU generation; a newer job of the same kind cancels the
-// older one at its next chunk.
+// The first worker downloads the wasm and the weights, picks the backend (burn's wgpu
+// backend on WebGPU, else the wasm CPU backend) and, on the CPU, shares the compiled module
+// and the weight bytes so that the helpers start without downloading anything. After that
+// every worker takes tasks one at a time: a few faces of a grid, a photo to decode, a crop
+// to score. A task the page no longer wants is skipped if it has not started, and a score
+// stops before its reconstruction.
+
+import { REQUEST, REPLY } from './messages.js';
 
 let wasm = null; // the wasm-bindgen module
+let memory = null; // the wasm instance's memory, whose size the pool reports
 let backend = null;
 let model = null;
-let chunkSize = 1;
-// 'score' | 'corner0'..'corner3' -> { photo, users, stale }. A photo replaced while a score
-// still reads it (across an await) is freed when that score is done, not under its feet.
-const photos = new Map();
-const latest = new Map(); // job kind -> id of the newest request
+// The photo being scored, as { version, photo }: the pool numbers each uploaded photo and
+// sends its bytes along with a score when this worker does not hold that version yet.
+let scorePhoto = null;
+// The corner latents of the interpolation this worker is drawing, as { job, latents }: the
+// pool sends the corners with a worker's first task of a grid only.
+let corners = null;
+const cancelled = new Set(); // ids of tasks the pool no longer wants
 
 const post = (msg, transfer = []) => self.postMessage(msg, transfer);
+const status = (text) => post({ type: REPLY.STATUS, text });
 
-function dropPhoto(key) {
-  const entry = photos.get(key);
-  if (!entry) return;
-  photos.delete(key);
-  entry.stale = true;
-  if (entry.users === 0) entry.photo.free();
-}
-
-function borrowPhoto(key, missing) {
-  const entry = photos.get(key);
-  if (!entry) throw new Error(missing);
-  entry.users++;
-  return entry;
-}
-
-function returnPhoto(entry) {
-  entry.users--;
-  if (entry.stale && entry.users === 0) entry.photo.free();
-}
-const status = (text) => post({ type: 'status', text });
-
-// A macrotask boundary: lets queued messages (new requests) in between chunks.
+// A macrotask boundary: lets a CANCEL that arrived meanwhile in.
 function yieldNow() {
   return new Promise((resolve) => {
     const channel = new MessageChannel();
@@ -47,8 +34,6 @@ function yieldNow() {
     channel.port2.postMessage(null);
   });
 }
-
-const cancelled = (kind, id) => latest.get(kind) !== id;
 
 // Errors from Rust arrive as JsError (an Error whose message is the Rust error's Display).
 // A panic shows up as a RuntimeError: the wasm instance is then unusable.
@@ -81,10 +66,10 @@ async function fetchWithProgress(url, what) {
     const now = performance.now();
     if (now - lastReport > 50) {
       lastReport = now;
-      post({ type: 'progress', what, loaded, total });
+      post({ type: REPLY.PROGRESS, what, loaded, total });
     }
   }
-  post({ type: 'progress', what, loaded, total: loaded });
+  post({ type: REPLY.PROGRESS, what, loaded, total: loaded });
   const bytes = new Uint8Array(loaded);
   let offset = 0;
   for (const part of parts) {
@@ -109,17 +94,23 @@ async function adapterName() {
   }
 }
 
-async function init(msg) {
+function init(msg) {
+  return msg.module ? initHelper(msg) : initFirst(msg);
+}
+
+async function initFirst(msg) {
   const timings = {};
   let t = performance.now();
   status('Downloading the wasm module…');
   const wasmBytes = await fetchWithProgress(msg.wasm, 'wasm');
   timings.wasmFetchMs = performance.now() - t;
   t = performance.now();
+  // Compiled here, once: helpers instantiate this same module (a Module can be posted).
+  const module = await WebAssembly.compile(wasmBytes);
   wasm = await import(msg.glue);
-  await wasm.default({ module_or_path: wasmBytes });
+  memory = (await wasm.default({ module_or_path: module })).memory;
   timings.wasmInitMs = performance.now() - t;
-  post({ type: 'limits', maxFileBytes: wasm.maxFileBytes() });
+  post({ type: REPLY.LIMITS, maxFileBytes: wasm.maxFileBytes() });
 
   t = performance.now();
   // msg.backend: 'auto' (WebGPU on a GPU, else the CPU), 'webgpu' (even on a software
@@ -142,21 +133,23 @@ async function init(msg) {
   backend = await wasm.Backend.init(reason !== null);
   if (backend.fallbackReason) reason = backend.fallbackReason;
   const kind = backend.kind;
-  if (kind !== 'webgpu') adapter = { name: 'burn flex, wasm, single thread', software: false };
-  chunkSize = kind === 'webgpu' ? 16 : 1;
+  if (kind !== 'webgpu') adapter = { name: 'burn flex, wasm', software: false };
   timings.backendMs = performance.now() - t;
-  post({ type: 'backend', kind, adapter: adapter.name, software: adapter.software, reason });
+  post({ type: REPLY.BACKEND, kind, adapter: adapter.name, software: adapter.software, reason });
 
   t = performance.now();
   status('Downloading the weights…');
   const weights = await fetchWithProgress(msg.weights, 'weights');
   timings.weightsFetchMs = performance.now() - t;
+  // Before this worker's own load, so that the helpers load theirs at the same time. The
+  // weights are copied (posting clones them); the module is shared, not recompiled.
+  if (kind === 'cpu' && msg.share) post({ type: REPLY.SHARE, module, weights });
   t = performance.now();
   status('Loading the model…');
   model = wasm.Model.load(backend, weights);
   timings.modelLoadMs = performance.now() - t;
   post({
-    type: 'ready',
+    type: REPLY.READY,
     imageSize: model.imageSize,
     numScales: model.numScales,
     parameters: model.parameters,
@@ -167,11 +160,21 @@ async function init(msg) {
   });
 }
 
+// A CPU helper: the first worker's compiled module and a copy of its weight bytes.
+async function initHelper(msg) {
+  const t = performance.now();
+  wasm = await import(msg.glue);
+  memory = (await wasm.default({ module_or_path: msg.module })).memory;
+  backend = await wasm.Backend.init(true);
+  model = wasm.Model.load(backend, msg.weights);
+  post({ type: REPLY.READY, helper: true, timings: { helperStartMs: performance.now() - t } });
+}
+
 // The first generation also compiles the shaders (WebGPU); then scoring one of its faces
 // compiles the scoring kernels and checks that the GPU computes correctly (a broken driver
 // gets the CPU fallback instead of garbage).
 async function warmUp(msg) {
-  if (backend.kind !== 'webgpu') return post({ type: 'warm', id: msg.id, ms: 0, skipped: true });
+  if (backend.kind !== 'webgpu') return post({ type: REPLY.WARM, id: msg.id, ms: 0, skipped: true });
   const t = performance.now();
   const size = model.imageSize;
   const face = new Uint8Array(msg.face);
@@ -189,143 +192,179 @@ async function warmUp(msg) {
   // A face the model just drew scores well below 8 bits/dim (validation faces: about 3).
   if (!(bpd > 0 && bpd < 8)) {
     const why = `WebGPU gave wrong results in the self-check (a generated face scored ${bpd} bits/dim)`;
-    return post({ type: 'fatal', message: why, gpuBroken: true });
+    return post({ type: REPLY.FATAL, message: why, gpuBroken: true });
   }
-  post({ type: 'warm', id: msg.id, ms: performance.now() - t, bpd });
+  post({ type: REPLY.WARM, id: msg.id, ms: performance.now() - t, bpd });
 }
 
-async function decodeFaces(kind, id, faces) {
-  const total = faces.total;
-  const size = model.imageSize;
-  while (faces.done < total) {
-    if (cancelled(kind, id)) return false;
-    const start = faces.done;
-    const rgba = await faces.next(chunkSize);
-    const count = rgba.byteLength / (size * size * 4);
-    post({ type: 'faces', kind, id, start, count, total, rgba }, [rgba.buffer]);
-    if (faces.done < total) await yieldNow();
-  }
-  return true;
+function forgetCorners() {
+  if (corners) corners.latents.forEach((z) => z.free());
+  corners = null;
 }
 
-async function generate(msg) {
-  latest.set('generate', msg.id);
-  await yieldNow(); // a burst of clicks keeps only the last
-  if (cancelled('generate', msg.id)) return;
-  const t = performance.now();
-  const faces = model.sample(msg.n, msg.temperature, BigInt(msg.seed));
+// The four corner latents of interpolation `grid.job`: computed from `grid.corners` (seeds,
+// or photo bytes whose centred square is encoded) on this worker's first task of the grid.
+async function cornerLatents(id, grid) {
+  if (grid.corners) {
+    forgetCorners();
+    const latents = [];
+    try {
+      for (const corner of grid.corners) {
+        latents.push(corner.bytes ? encodeCorner(corner) : model.sampleLatents(grid.temperature, BigInt(corner.seed)));
+        await yieldNow();
+        if (cancelled.has(id)) throw new Error('cancelled');
+      }
+    } catch (err) {
+      latents.forEach((z) => z.free());
+      throw err;
+    }
+    corners = { job: grid.job, latents };
+  }
+  if (!corners || corners.job !== grid.job) throw new Error('the corners of this interpolation never reached this worker');
+  return corners.latents;
+}
+
+function encodeCorner(corner) {
+  let photo;
   try {
-    const finished = await decodeFaces('generate', msg.id, faces);
-    if (finished) post({ type: 'done', kind: 'generate', id: msg.id, ms: performance.now() - t, n: msg.n });
+    photo = wasm.Photo.decode(new Uint8Array(corner.bytes));
+  } catch (err) {
+    throw new Error(`corner ${corner.index + 1}: ${describe(err).message}`);
+  }
+  try {
+    const [x, y, side] = photo.centreSquare();
+    return model.encode(photo, x, y, side);
+  } finally {
+    photo.free();
+  }
+}
+
+// Faces msg.start .. msg.start + msg.count of a grid: the same latents as the whole grid
+// (and as `realnvp sample`), however the pool splits it.
+async function draw(msg) {
+  await yieldNow(); // a CANCEL sent right after this task gets in first
+  if (cancelled.has(msg.id)) return;
+  const { grid, start, count } = msg;
+  const t = performance.now();
+  let faces;
+  if (grid.kind === 'generate') {
+    faces = model.sampleRange(grid.n, grid.temperature, BigInt(grid.seed), start, count);
+  } else {
+    let latents;
+    try {
+      latents = await cornerLatents(msg.id, grid);
+    } catch (err) {
+      if (cancelled.has(msg.id)) return;
+      throw err;
+    }
+    const [a, b, c, d] = latents;
+    faces = model.interpolateRange(a, b, c, d, grid.steps, start, count);
+  }
+  try {
+    const rgba = await faces.next(count);
+    post({ type: REPLY.FACES, id: msg.id, start, count, rgba, ms: performance.now() - t }, [rgba.buffer]);
   } finally {
     faces.free();
   }
 }
 
-function cornerLatents(corner, temperature) {
-  if (corner.photo) {
-    const entry = photos.get(`corner${corner.index}`);
-    if (!entry) throw new Error(`corner ${corner.index + 1}: its photo is gone; upload it again`);
-    const [x, y, side] = entry.photo.centreSquare();
-    return model.encode(entry.photo, x, y, side);
-  }
-  return model.sampleLatents(temperature, BigInt(corner.seed));
-}
-
-async function interpolate(msg) {
-  latest.set('interpolate', msg.id);
-  await yieldNow();
-  if (cancelled('interpolate', msg.id)) return;
-  const t = performance.now();
-  const corners = [];
-  let faces = null;
-  try {
-    for (const corner of msg.corners) {
-      corners.push(cornerLatents(corner, msg.temperature));
-      await yieldNow();
-      if (cancelled('interpolate', msg.id)) return;
-    }
-    faces = model.interpolate(corners[0], corners[1], corners[2], corners[3], msg.steps);
-    const finished = await decodeFaces('interpolate', msg.id, faces);
-    if (finished) post({ type: 'done', kind: 'interpolate', id: msg.id, ms: performance.now() - t, steps: msg.steps });
-  } finally {
-    corners.forEach((c) => c.free());
-    if (faces) faces.free();
-  }
+function replaceScorePhoto(version, photo) {
+  if (scorePhoto) scorePhoto.photo.free();
+  scorePhoto = photo ? { version, photo } : null;
 }
 
 // Decodes an uploaded file in Rust (the CLI's decoder and limits) and sends back a preview.
+// The scoring photo stays here for the scores that follow; a corner's is only previewed
+// (each worker that draws the grid gets the corner's bytes with its first task).
 async function photo(msg) {
-  const key = msg.key;
-  dropPhoto(key);
+  if (msg.key === 'score') replaceScorePhoto(null, null); // a file that fails leaves none
   const t = performance.now();
   const p = wasm.Photo.decode(new Uint8Array(msg.bytes));
-  photos.set(key, { photo: p, users: 0, stale: false });
-  const previewSide = msg.previewSide || 512;
-  const [pw, ph] = p.previewSize(previewSide);
-  const preview = p.preview(previewSide);
-  const square = p.centreSquare();
-  const reply = { type: 'photo', id: msg.id, key, width: p.width, height: p.height, square: Array.from(square), preview, pw, ph, ms: performance.now() - t };
-  const transfer = [preview.buffer];
-  if (msg.cropFor) {
-    reply.crop = p.crop(square[0], square[1], square[2], model.imageSize);
-    transfer.push(reply.crop.buffer);
+  try {
+    const previewSide = msg.previewSide || 512;
+    const [pw, ph] = p.previewSize(previewSide);
+    const preview = p.preview(previewSide);
+    const square = p.centreSquare();
+    const reply = {
+      type: REPLY.PHOTO, id: msg.id, key: msg.key, width: p.width, height: p.height, square: Array.from(square), preview, pw, ph,
+      ms: performance.now() - t,
+    };
+    const transfer = [preview.buffer];
+    if (msg.cropFor) {
+      reply.crop = p.crop(square[0], square[1], square[2], model.imageSize);
+      transfer.push(reply.crop.buffer);
+    }
+    post(reply, transfer);
+  } catch (err) {
+    p.free();
+    throw err;
   }
-  post(reply, transfer);
+  if (msg.key === 'score') replaceScorePhoto(msg.version, p);
+  else p.free();
 }
 
 async function score(msg) {
-  latest.set('score', msg.id);
-  await yieldNow();
-  if (cancelled('score', msg.id)) return;
-  const entry = borrowPhoto('score', 'no photo to score; upload one first');
-  try {
-    const p = entry.photo;
-    const { x, y, side } = msg;
-    let t = performance.now();
-    const s = await model.score(p, x, y, side);
-    const reply = {
-      type: 'score', id: msg.id, bpd: s.bitsPerDim, perScale: Array.from(s.perScale), pngBpd: s.pngBitsPerDim,
-      crop: s.crop, ms: performance.now() - t,
-    };
-    s.free();
-    post(reply, [reply.crop.buffer]);
-    await yieldNow();
-    if (cancelled('score', msg.id)) return;
-    t = performance.now();
-    const r = await model.reconstruct(p, x, y, side);
-    const rgba = r.rgba;
-    post({ type: 'recon', id: msg.id, rgba, maxError: r.maxError, ms: performance.now() - t }, [rgba.buffer]);
-    r.free();
-  } finally {
-    returnPhoto(entry);
-  }
+  if (msg.bytes) replaceScorePhoto(msg.version, wasm.Photo.decode(new Uint8Array(msg.bytes)));
+  if (!scorePhoto || scorePhoto.version !== msg.version) throw new Error('no photo to score; upload one first');
+  // The pool sends one task at a time, so nothing replaces the photo while this reads it.
+  const p = scorePhoto.photo;
+  const { x, y, side } = msg;
+  let t = performance.now();
+  const s = await model.score(p, x, y, side);
+  const reply = {
+    type: REPLY.SCORE, id: msg.id, bpd: s.bitsPerDim, perScale: Array.from(s.perScale), pngBpd: s.pngBitsPerDim,
+    crop: s.crop, ms: performance.now() - t,
+  };
+  s.free();
+  post(reply, [reply.crop.buffer]);
+  await yieldNow(); // a newer crop cancels the reconstruction of this one
+  if (cancelled.has(msg.id)) return;
+  t = performance.now();
+  const r = await model.reconstruct(p, x, y, side);
+  const rgba = r.rgba;
+  post({ type: REPLY.RECON, id: msg.id, rgba, maxError: r.maxError, ms: performance.now() - t }, [rgba.buffer]);
+  r.free();
 }
 
-const handlers = { init, warmUp, generate, interpolate, photo, score };
+const handlers = {
+  [REQUEST.INIT]: init,
+  [REQUEST.WARM_UP]: warmUp,
+  [REQUEST.DRAW]: draw,
+  [REQUEST.PHOTO]: photo,
+  [REQUEST.SCORE]: score,
+};
 
 self.onmessage = async (event) => {
   const msg = event.data;
-  const handler = handlers[msg.type];
-  if (!handler) return post({ type: 'error', id: msg.id, kind: msg.type, message: `unknown request ${msg.type}` });
-  if (msg.type !== 'init' && !model) {
-    return post({ type: 'error', id: msg.id, kind: msg.type, message: 'the model is still loading; try again in a moment' });
+  if (msg.type === REQUEST.CANCEL) {
+    cancelled.add(msg.id);
+    return;
   }
+  const isTask = msg.type !== REQUEST.INIT;
   try {
+    const handler = handlers[msg.type];
+    if (!handler) throw new Error(`unknown request ${msg.type}`);
+    if (isTask && !model) throw new Error('the model is still loading; try again in a moment');
     await handler(msg);
   } catch (err) {
     const { fatal, message } = describe(err);
     const onGpu = backend?.kind === 'webgpu';
-    if (fatal || msg.type === 'warmUp' || msg.type === 'init') {
-      // A crash on WebGPU, or a failed GPU self-check: the page restarts on the CPU.
-      post({ type: 'fatal', id: msg.id, kind: msg.type, message, gpuBroken: onGpu && (fatal || msg.type === 'warmUp') });
+    if (fatal || msg.type === REQUEST.WARM_UP || msg.type === REQUEST.INIT) {
+      // A crash, a failed start, or a failed GPU self-check: the page restarts (on the CPU
+      // if the GPU was the cause) or, for a helper that fails to start, does without it.
+      post({ type: REPLY.FATAL, id: msg.id, kind: msg.type, message, gpuBroken: onGpu && (fatal || msg.type === REQUEST.WARM_UP) });
     } else {
-      post({ type: 'error', id: msg.id, kind: msg.type, message });
+      post({ type: REPLY.ERROR, id: msg.id, kind: msg.type, message });
+    }
+  } finally {
+    if (isTask) {
+      cancelled.delete(msg.id);
+      post({ type: REPLY.IDLE, id: msg.id, memoryBytes: memory?.buffer.byteLength ?? 0 });
     }
   }
 };
 
 // A panic inside a callback (e.g. a WebGPU error handler) is not caught above.
-const crashed = (message) => post({ type: 'fatal', message, gpuBroken: backend?.kind === 'webgpu' });
+const crashed = (message) => post({ type: REPLY.FATAL, message, gpuBroken: backend?.kind === 'webgpu' });
 self.addEventListener('error', (event) => crashed(event.message || 'the worker crashed'));
 self.addEventListener('unhandledrejection', (event) => crashed(describe(event.reason).message));

@@ -2,7 +2,9 @@
 // Chromium, served on 127.0.0.1. Three scenarios: `webgpu` (?backend=webgpu: WebGPU even on
 // SwiftShader, the software adapter of a machine without a GPU), `auto` (the page as a
 // visitor opens it: WebGPU on a GPU, the CPU backend with a note saying why elsewhere) and
-// `cpu` (?backend=cpu, start-up only). Run by scripts/test.sh:
+// `cpu` (?backend=cpu on one worker, ?workers=1, and on two, ?workers=2: the first grid, a
+// split Generate and a score against the CLI; and a bad ?workers value). Run by
+// scripts/test.sh:
 //
 //   node tests/e2e/page.test.mjs            # REALNVP_BIN=target/debug/realnvp by default
 //   E2E_BACKENDS=auto node tests/e2e/page.test.mjs    # one scenario only
@@ -127,9 +129,9 @@ function hugeHeaderPng() {
 // The page's first grid (seed 1, temperature 0.7) against `realnvp sample` with the same
 // settings: same latents, same layout (2-pixel white gaps), so the same picture up to float
 // rounding between backends.
-async function compareWithCli(page, n) {
-  const out = join(OUT, `cli-sample-${n}.png`);
-  execFileSync(BIN, ['sample', '--weights', WEIGHTS, '--n', String(n), '--seed', '1', '--temperature', '0.7', '--out', out]);
+async function compareWithCli(page, n, seed = 1) {
+  const out = join(OUT, `cli-sample-${n}-seed${seed}.png`);
+  execFileSync(BIN, ['sample', '--weights', WEIGHTS, '--n', String(n), '--seed', String(seed), '--temperature', '0.7', '--out', out]);
   const b64 = readFileSync(out).toString('base64');
   return page.evaluate(async (data) => {
     const img = new Image();
@@ -204,10 +206,7 @@ async function scenario(context, base, label, query, inputs) {
 
   await check(`${label}: the first grid shows the faces of realnvp sample with the same seed`, async () => {
     const n = await page.$eval('#count', (el) => Number(el.value));
-    const diff = await compareWithCli(page, n);
-    assert.ok(!diff.error, diff.error);
-    console.log(`     ${(diff.off * 100).toFixed(3)}% of sub-pixels differ by more than 2 (largest difference ${diff.max})`);
-    assert.ok(diff.off < 0.01, `${(diff.off * 100).toFixed(2)}% of sub-pixels differ from the CLI's grid`);
+    await sameAsCli(page, n, 1);
   });
 
   await check(`${label}: Generate draws a grid that is neither blank nor uniform`, async () => {
@@ -270,16 +269,66 @@ async function scenario(context, base, label, query, inputs) {
   return backend;
 }
 
-// ?backend=cpu: the page starts on the CPU backend and says it was asked to.
-async function forcedCpu(context, base) {
-  const { page } = await openPage(context, `${base}?backend=cpu&n=1`);
-  await check('cpu: ?backend=cpu starts the CPU backend and draws a face', async () => {
+async function sameAsCli(page, n, seed) {
+  const diff = await compareWithCli(page, n, seed);
+  assert.ok(!diff.error, diff.error);
+  console.log(`     ${(diff.off * 100).toFixed(3)}% of sub-pixels differ by more than 2 (largest difference ${diff.max})`);
+  assert.ok(diff.off < 0.01, `${(diff.off * 100).toFixed(2)}% of sub-pixels differ from the CLI's grid`);
+}
+
+// ?backend=cpu&workers=N: the page starts N CPU workers and says it was asked to; the grid
+// is the CLI's however the workers split it, and scores still match `realnvp score`.
+async function forcedCpu(context, base, workers, inputs) {
+  const label = `cpu, ${workers} worker${workers === 1 ? '' : 's'}`;
+  const { page, problems } = await openPage(context, `${base}?backend=cpu&workers=${workers}&n=4`);
+  await check(`${label}: ?backend=cpu&workers=${workers} starts ${workers} CPU worker(s) and draws the first grid`, async () => {
     const backend = await waitForBackend(page, 120_000);
-    assert.match(backend, /^cpu/);
+    console.log(`     #backend: ${backend}`);
+    assert.match(backend, new RegExp(`^cpu · .*\\b${workers} workers?$`));
     assert.match(await text(page, 'backend-note'), /requested with \?backend=cpu/);
     await waitReady(page, SLOW);
     assert.equal(await text(page, 'error'), '');
     assertFaces(await canvasStats(page, 'samples'), 'first grid');
+    const m = await metrics(page);
+    assert.equal(m.workers, workers);
+    console.log(`     ${await text(page, 'gen-time')}; faces per worker ${JSON.stringify(m.firstGrid.facesPerWorker)}`);
+  });
+
+  await check(`${label}: the first grid shows the faces of realnvp sample with the same seed`, () => sameAsCli(page, 4, 1));
+
+  await check(`${label}: Generate is drawn by ${workers} worker(s) and is the grid of realnvp sample`, async () => {
+    await page.fill('#seed', '2');
+    await runGrid(page, 'generate', 'samples', SLOW);
+    const last = (await metrics(page)).generations.at(-1);
+    console.log(`     ${await text(page, 'gen-time')}; faces per worker ${JSON.stringify(last.facesPerWorker)}`);
+    assert.equal(last.workers, workers, `faces per worker ${JSON.stringify(last.facesPerWorker)}`);
+    await sameAsCli(page, 4, 2);
+  });
+
+  await check(`${label}: #bpd of ${inputs.jpeg.split('/').pop()} equals realnvp score within 0.01`, async () => {
+    const want = cliScore(inputs.jpeg);
+    const got = await upload(page, inputs.jpeg, SLOW);
+    console.log(`     page ${got}, CLI ${want}; ${await text(page, 'score-time')}`);
+    assert.ok(Math.abs(got - want) <= 0.01, `page ${got} vs CLI ${want}`);
+    await page.waitForFunction(() => /input|rounding/.test(document.getElementById('recon-info').textContent), null, { timeout: SLOW });
+    assert.ok((await canvasStats(page, 'recon')).std > 5, 'the reconstruction is blank');
+  });
+  const serious = problems.filter((p) => !/Failed to load resource|favicon/.test(p));
+  if (serious.length) console.log(`     browser console:\n       ${serious.join('\n       ')}`);
+  await page.close();
+}
+
+// A ?workers value the page cannot use is said so, and the default is used instead.
+async function badWorkers(context, base) {
+  const { page } = await openPage(context, `${base}?backend=cpu&workers=lots&n=1`);
+  await check('cpu: ?workers=lots shows a notice and starts the default number of workers', async () => {
+    const backend = await waitForBackend(page, 120_000);
+    const note = await text(page, 'backend-note');
+    console.log(`     #backend: ${backend}\n     note: ${note}`);
+    assert.match(note, /\?workers=lots is not a whole number/);
+    const { workers } = await metrics(page);
+    assert.ok(workers >= 1, `metrics.workers ${workers}`);
+    assert.match(backend, new RegExp(`\\b${workers} workers?$`));
   });
   await page.close();
 }
@@ -291,7 +340,11 @@ try {
   // One face a grid on forced WebGPU: SwiftShader needs ~17 s a face (BENCHMARKS.md).
   if (BACKENDS.includes('webgpu')) await scenario(context, url, 'webgpu', '?backend=webgpu&n=1', inputs);
   if (BACKENDS.includes('auto')) await scenario(context, url, 'auto', '?n=4', inputs);
-  if (BACKENDS.includes('cpu')) await forcedCpu(context, url);
+  if (BACKENDS.includes('cpu')) {
+    await forcedCpu(context, url, 1, inputs);
+    await forcedCpu(context, url, 2, inputs);
+    await badWorkers(context, url);
+  }
 } finally {
   await context.close();
   server.close();
