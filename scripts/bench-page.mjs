@@ -7,16 +7,21 @@
 // sizes of the wasm and the weights. Prints a JSON line per backend and a Markdown table.
 //
 //   node scripts/bench-page.mjs [--runs 5] [--cpu-runs 2] [--score-runs N] [--backends webgpu,cpu] [--photo face.jpg]
+//                               [--ort [--ort-runs 3] [--ort-threads 1,all]]
 //
 // --runs / --cpu-runs: 16-face generations and scores measured after the first grid.
 // The photo defaults to the one the end-to-end test writes (runs/e2e/face.jpg).
+// --ort: then ONNX Runtime Web (wasm, 1 thread and all threads) on the exported model in the
+// same Chromium (scripts/bench-ort-web.mjs; needs runs/onnx from python/export_onnx.py --check).
+// --backends none: ONNX Runtime Web only.
 
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import {
   launch, metrics, openPage, runGrid, startServer, text, waitForBackend, waitReady,
 } from '../tests/e2e/harness.mjs';
+import { measureOrtWeb, printOrtTable } from './bench-ort-web.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -28,6 +33,9 @@ const CPU_RUNS = Number(opt('cpu-runs', 2));
 const SCORE_RUNS = opt('score-runs', null); // default: as many as the generations
 const BACKENDS = opt('backends', 'webgpu,cpu').split(',');
 const PHOTO = resolve(opt('photo', 'runs/e2e/face.jpg'));
+const ORT = args.includes('--ort');
+const ORT_RUNS = Number(opt('ort-runs', 3));
+const ORT_THREADS = opt('ort-threads', '1,all').split(',');
 const TIMEOUT = 30 * 60_000;
 
 const median = (xs) => {
@@ -111,7 +119,8 @@ try {
 } finally {
   server.close();
 }
-const sizes = distSizes();
+const ortResults = ORT ? await measureOrtWeb({ threads: ORT_THREADS, runs: ORT_RUNS }) : [];
+const sizes = existsSync('dist') ? distSizes() : {};
 console.log(JSON.stringify({ dist: sizes }));
 
 const mb = (b) => (b / 1e6).toFixed(2);
@@ -129,3 +138,4 @@ for (const kind of ['wasm', 'weights', 'js']) {
   const sent = kind === 'js' || !results.length ? null : results[0].transfers[kind];
   console.log(`| ${kind} (${s.files.join(', ')}) | ${mb(s.bytes)} | ${mb(s.gzip)} | ${sent == null ? '–' : mb(sent)} |`);
 }
+if (ortResults.length) printOrtTable(ortResults);

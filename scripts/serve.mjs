@@ -7,6 +7,10 @@
 //   node scripts/serve.mjs [dir=dist] [port=8080]
 //
 // Also imported by the end-to-end test and the benchmark (serve(dir, 0) picks a free port).
+// Opt-in, for the ONNX Runtime Web benchmark (scripts/bench-ort-web.mjs):
+// serve(dir, port, host, { isolated: true, mounts: { '/ort/': 'node_modules/...' } }) adds the
+// cross-origin isolation headers (COOP same-origin + COEP require-corp: SharedArrayBuffer,
+// hence wasm threads) and serves other folders under URL prefixes, read in place.
 
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
@@ -27,11 +31,29 @@ const TYPES = {
   '.svg': 'image/svg+xml',
   '.ico': 'image/x-icon',
   '.safetensors': 'application/octet-stream',
+  '.onnx': 'application/octet-stream',
 };
 const COMPRESS = new Set(['.html', '.js', '.mjs', '.css', '.wasm', '.json', '.svg']);
 
-export function serve(dir, port = 8080, host = '127.0.0.1') {
+// What cross-origin isolation needs; every file here is same-origin, so require-corp holds.
+const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+// The file under `root` for a URL path, or null if it would leave `root`.
+function inside(root, rel) {
+  const path = normalize(join(root, rel));
+  return path === root || path.startsWith(root + sep) ? path : null;
+}
+
+export function serve(dir, port = 8080, host = '127.0.0.1', { isolated = false, mounts = {} } = {}) {
   const root = resolve(dir);
+  // Longest prefix first, so '/a/b/' wins over '/a/'.
+  const mounted = Object.entries(mounts)
+    .map(([prefix, folder]) => [prefix, resolve(folder)])
+    .sort((a, b) => b[0].length - a[0].length);
   const cache = new Map(); // path -> { mtime, body, gzip, etag }
 
   async function load(path) {
@@ -55,8 +77,9 @@ export function serve(dir, port = 8080, host = '127.0.0.1') {
       const url = new URL(req.url, 'http://localhost');
       let rel = decodeURIComponent(url.pathname);
       if (rel.endsWith('/')) rel += 'index.html';
-      const path = normalize(join(root, rel));
-      if (path !== root && !path.startsWith(root + sep)) {
+      const mount = mounted.find(([prefix]) => rel.startsWith(prefix));
+      const path = mount ? inside(mount[1], rel.slice(mount[0].length)) : inside(root, rel);
+      if (!path) {
         res.writeHead(403).end('forbidden');
         return;
       }
@@ -74,6 +97,7 @@ export function serve(dir, port = 8080, host = '127.0.0.1') {
         'Content-Type': TYPES[extname(path)] || 'application/octet-stream',
         'Cache-Control': 'no-cache',
         ETag: entry.etag,
+        ...(isolated ? ISOLATION_HEADERS : {}),
       };
       if (req.headers['if-none-match'] === entry.etag) {
         res.writeHead(304, headers).end();
