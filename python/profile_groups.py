@@ -16,7 +16,9 @@ from collections import defaultdict
 # (NHWC conversion, im2col, writing the tile back) is data movement for the convolution.
 RULES = [
     ("convolution: gemm multiply-adds (micro-kernels, packing)", r"gemm"),
-    ("convolution: the model's own im2col (cpu_conv.rs)", r"cpu_conv"),
+    # cpu_conv.rs's per-tile job (im2col, then the gemm call) is inlined into the closure
+    # that run_jobs calls through `&F`.
+    ("convolution: the model's own im2col (cpu_conv.rs)", r"cpu_conv|function::Fn<A> for &F>::call"),
     # burn-flex's conv3d: NHWC copy and weight reorder in conv3d_f32 itself; im2col and the
     # scatter back to NCHW in the per-tile closure (inlined into rayon's for_each when rayon
     # is on).

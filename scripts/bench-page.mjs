@@ -6,7 +6,8 @@
 // and on the CPU backend (?backend=cpu), plus the transfer
 // sizes of the wasm and the weights. Prints a JSON line per backend and a Markdown table.
 //
-//   node scripts/bench-page.mjs [--runs 5] [--cpu-runs 2] [--score-runs N] [--backends webgpu,cpu] [--photo face.jpg]
+//   node scripts/bench-page.mjs [--runs 5] [--cpu-runs 2] [--score-runs N] [--backends webgpu,cpu]
+//     [--cpu-workers 1,2] [--photo face.jpg]
 //                               [--ort [--ort-runs 3] [--ort-threads 1,all]]
 //
 // --runs / --cpu-runs: 16-face generations and scores measured after the first grid.
@@ -32,6 +33,8 @@ const RUNS = Number(opt('runs', 5));
 const CPU_RUNS = Number(opt('cpu-runs', 2));
 const SCORE_RUNS = opt('score-runs', null); // default: as many as the generations
 const BACKENDS = opt('backends', 'webgpu,cpu').split(',');
+const CPU_WORKERS = opt('cpu-workers', '').split(',').filter(Boolean).map(Number);
+if (!CPU_WORKERS.length) CPU_WORKERS.push(0);
 const PHOTO = resolve(opt('photo', 'runs/e2e/face.jpg'));
 const ORT = args.includes('--ort');
 const ORT_RUNS = Number(opt('ort-runs', 3));
@@ -115,7 +118,13 @@ const { server, url } = await startServer('dist');
 const results = [];
 try {
   if (BACKENDS.includes('webgpu')) results.push(await measure(url, 'webgpu (forced)', '?backend=webgpu', RUNS));
-  if (BACKENDS.includes('cpu')) results.push(await measure(url, 'cpu (forced)', '?backend=cpu', CPU_RUNS));
+  if (BACKENDS.includes('cpu')) {
+    // --cpu-workers 1,2: one run per worker count (default: the page's own choice).
+    for (const workers of CPU_WORKERS) {
+      const query = workers ? `?backend=cpu&workers=${workers}` : '?backend=cpu';
+      results.push(await measure(url, `cpu (forced${workers ? `, ${workers} workers` : ''})`, query, CPU_RUNS));
+    }
+  }
 } finally {
   server.close();
 }
