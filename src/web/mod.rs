@@ -208,12 +208,7 @@ impl Model {
     /// `n` faces at `temperature` from `seed`: the same latents as
     /// `realnvp sample --n n --temperature t --seed s`, decoded by [`Faces::next`].
     pub fn sample(&self, n: usize, temperature: f32, seed: u64) -> Result<Faces, JsError> {
-        check_faces(n)?;
-        check_temperature(temperature)?;
-        Ok(Faces::new(
-            self.model.clone(),
-            self.model.sample_latents(n, temperature, seed),
-        ))
+        self.sample_range(n, temperature, seed, 0, n)
     }
 
     /// Faces `start .. start + count` of the grid [`Self::sample`] draws with the same
