@@ -819,7 +819,7 @@ function wire() {
     e.preventDefault();
     const file = e.dataTransfer?.files?.[0];
     if (file) loadScorePhoto(file);
-    else showError('Drop an image file (JPEG or PNG).');
+    else showError('Drop an image file (JPEG, PNG or WebP).');
   });
   // A file dropped anywhere else must not navigate away from the page.
   window.addEventListener('dragover', (e) => e.preventDefault());
