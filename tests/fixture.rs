@@ -1,6 +1,7 @@
 //! A small committed model and its expected scores: the native side checks them here, the
 //! browser side (tests/wasm.rs) checks the same numbers on WebGPU and on the wasm CPU backend.
-//! Regenerate with `REALNVP_WRITE_FIXTURE=1 cargo test --test fixture`.
+//! Regenerate with `cargo test --test fixture -- --ignored regenerate` (then commit both
+//! files); the checking test only reads them.
 // Native only: `wasm-pack test` builds every test target for wasm; tests/wasm.rs is the
 // browser's test file.
 #![cfg(not(target_family = "wasm"))]
@@ -18,27 +19,31 @@ const WEIGHTS: &str = concat!(
 const EXPECTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/fixture_small.json");
 
 #[test]
+#[ignore = "writes tests/data/fixture_small.*; run on purpose, then commit them"]
+fn regenerate_the_fixture() {
+    let device = cpu();
+    let config = RealNvpConfig::new()
+        .with_image_size(16)
+        .with_num_scales(3)
+        .with_width(8)
+        .with_blocks(1);
+    let model = perturb(config.init_seeded(77, &device), 78, 0.15);
+    std::fs::write(WEIGHTS, to_bytes(&model, Precision::F32, None).unwrap()).unwrap();
+    let loaded = load_model(&std::fs::read(WEIGHTS).unwrap(), &device)
+        .unwrap()
+        .model;
+    let pixels = realnvp::model::fixture_pixels(4, 16, &device);
+    let out = loaded.score(pixels);
+    let expected = serde_json::json!({
+        "bits_per_dim": values(out.bits_per_dim),
+        "per_scale_bits_per_dim": out.per_scale_bits_per_dim.into_iter().map(values).collect::<Vec<_>>(),
+    });
+    std::fs::write(EXPECTED, serde_json::to_string_pretty(&expected).unwrap()).unwrap();
+}
+
+#[test]
 fn committed_fixture_scores_match_native() {
     let device = cpu();
-    if std::env::var("REALNVP_WRITE_FIXTURE").is_ok() {
-        let config = RealNvpConfig::new()
-            .with_image_size(16)
-            .with_num_scales(3)
-            .with_width(8)
-            .with_blocks(1);
-        let model = perturb(config.init_seeded(77, &device), 78, 0.15);
-        std::fs::write(WEIGHTS, to_bytes(&model, Precision::F32, None).unwrap()).unwrap();
-        let loaded = load_model(&std::fs::read(WEIGHTS).unwrap(), &device)
-            .unwrap()
-            .model;
-        let pixels = realnvp::model::fixture_pixels(4, 16, &device);
-        let out = loaded.score(pixels);
-        let expected = serde_json::json!({
-            "bits_per_dim": values(out.bits_per_dim),
-            "per_scale_bits_per_dim": out.per_scale_bits_per_dim.into_iter().map(values).collect::<Vec<_>>(),
-        });
-        std::fs::write(EXPECTED, serde_json::to_string_pretty(&expected).unwrap()).unwrap();
-    }
     let model = load_model(&std::fs::read(WEIGHTS).unwrap(), &device)
         .unwrap()
         .model;

@@ -12,7 +12,7 @@ use realnvp::RealNvpConfig;
 use realnvp::model::batch_norm::FlowBatchNorm;
 use realnvp::model::coupling::{Coupling, CouplingSpec};
 use realnvp::model::mask::MaskKind;
-use realnvp::model::preprocess::{bits_per_dim, to_logit, to_pixels};
+use realnvp::model::preprocess::{to_logit, to_pixels};
 use realnvp::model::squeeze::{squeeze, unsqueeze};
 use realnvp::model::wn_conv::WeightInit;
 
@@ -209,7 +209,7 @@ fn whole_model_logdet_matches_brute_force_including_logit_jacobian() {
     let out = model.forward(z);
     let claimed = values(ld_pre)[0] as f64
         + out
-            .logdets
+            .logdet_totals()
             .into_iter()
             .map(|l| values(l)[0] as f64)
             .sum::<f64>();
@@ -217,14 +217,7 @@ fn whole_model_logdet_matches_brute_force_including_logit_jacobian() {
 }
 
 #[test]
-fn uniform_density_is_eight_bits_per_dim() {
-    let device = cpu();
-    let bpd = values(bits_per_dim(Tensor::<1>::zeros([3], &device), 12288));
-    assert!(bpd.iter().all(|&b| (b - 8.0).abs() < 1e-6), "{bpd:?}");
-}
-
-#[test]
-fn bits_per_dim_matches_hand_computation_for_identity_couplings() {
+fn bits_per_dim_and_its_scales_match_hand_computation_for_identity_couplings() {
     // Fresh weights: every coupling is the identity and every batch norm (running mean 0,
     // var 1, gamma 1) scales by k = (1+eps)^(-1/2). A constant image then has a closed form.
     let device = cpu();
@@ -240,22 +233,42 @@ fn bits_per_dim_matches_hand_computation_for_identity_couplings() {
     let z0 = (y / (1.0 - y)).ln();
     let ln_k = -0.5 * (1.0 + config.bn_eps).ln();
     let d = config.dims() as f64;
-    let mut log_p = d * ((1.0 - 2.0 * a).ln() - y.ln() - (1.0 - y).ln());
-    let mut steps = 0.0;
+    let nats_to_bits_per_dim = |nats: f64| nats / (d * 2f64.ln());
+    // Scale i: the prior of its latent and the log-det of its steps over every element it
+    // transforms (d / 2^i of them); scale 0 also the logit Jacobian and the 8-bit bins.
+    let mut expected_parts = Vec::new();
+    let mut steps_so_far = 0.0;
     for (i, [c, h, w]) in config.latent_shapes().into_iter().enumerate() {
-        steps += if i + 1 == config.num_scales { 4.0 } else { 6.0 };
+        let steps = if i + 1 == config.num_scales { 4.0 } else { 6.0 };
+        steps_so_far += steps;
         let n = (c * h * w) as f64;
-        let zi = z0 * (steps * ln_k).exp();
-        log_p += -0.5 * n * (zi * zi + (2.0 * std::f64::consts::PI).ln()) + n * steps * ln_k;
+        let zi = z0 * (steps_so_far * ln_k).exp();
+        let transformed = d / 2f64.powi(i as i32);
+        let mut nats =
+            0.5 * n * (zi * zi + (2.0 * std::f64::consts::PI).ln()) - transformed * steps * ln_k;
+        if i == 0 {
+            nats += d * 256f64.ln() - d * ((1.0 - 2.0 * a).ln() - y.ln() - (1.0 - y).ln());
+        }
+        expected_parts.push(nats_to_bits_per_dim(nats));
     }
-    let expected = (-log_p + d * 256f64.ln()) / (d * 2f64.ln());
+    let expected: f64 = expected_parts.iter().sum();
     let pixels = Tensor::<4>::full([1, 3, 8, 8], value, &device);
-    let got = values(model.score(pixels).bits_per_dim)[0] as f64;
+    let score = model.score(pixels);
+    let got = values(score.bits_per_dim)[0] as f64;
     assert!((got - expected).abs() < 1e-4, "{got} vs {expected}");
+    for (s, (part, want)) in score
+        .per_scale_bits_per_dim
+        .into_iter()
+        .zip(&expected_parts)
+        .enumerate()
+    {
+        let part = values(part)[0] as f64;
+        assert!((part - want).abs() < 1e-4, "scale {s}: {part} vs {want}");
+    }
 }
 
 #[test]
-fn batch_score_equals_single_scores_and_per_scale_sums_to_total() {
+fn batch_score_equals_single_scores() {
     let device = cpu();
     let config = RealNvpConfig::new()
         .with_image_size(8)
@@ -264,23 +277,12 @@ fn batch_score_equals_single_scores_and_per_scale_sums_to_total() {
         .with_blocks(1);
     let model = perturb(config.init_seeded(3, &device), 12, 0.2);
     let pixels = random_pixels([3, 3, 8, 8], 9, &device);
-    let batch = model.score(pixels.clone());
-    let total = values(batch.bits_per_dim.clone());
-    let parts: Vec<Vec<f32>> = batch
-        .per_scale_bits_per_dim
-        .into_iter()
-        .map(values)
-        .collect();
+    let total = values(model.score(pixels.clone()).bits_per_dim);
     for (i, t) in total.iter().enumerate() {
         let alone = values(model.score(pixels.clone().narrow(0, i, 1)).bits_per_dim)[0];
         assert!(
             (alone - t).abs() < 1e-5,
             "image {i}: alone {alone}, in batch {t}"
-        );
-        let sum: f32 = parts.iter().map(|p| p[i]).sum();
-        assert!(
-            (sum - t).abs() < 1e-4,
-            "image {i}: parts sum {sum}, total {t}"
         );
     }
 }
@@ -348,4 +350,84 @@ fn folded_weight_norm_and_cpu_conv_give_the_same_scores_latents_and_samples() {
     // the comparisons above check it against burn's conv2d.
     assert!(folded_conv.cpu.is_some());
     assert_eq!(max_abs_diff(conv.weight(), folded_conv.weight()), 0.0);
+}
+
+#[test]
+fn interpolation_keeps_the_corners_follows_the_formula_and_keeps_the_norm() {
+    use realnvp::model::interpolate::interpolate_latents;
+    let device = cpu();
+    // Four orthogonal corners of equal norm (one scale of 8 values, two of 4): the grid's
+    // every cell then has that norm too, since cos^2 + sin^2 = 1 at both angles.
+    let corner = |k: usize| -> Vec<Tensor<4>> {
+        [8usize, 4, 4]
+            .iter()
+            .enumerate()
+            .map(|(s, &n)| {
+                let mut v = vec![0.0f32; n];
+                v[(k + s) % n] = 2.0;
+                Tensor::from_data(TensorData::new(v, [1, n, 1, 1]), &device)
+            })
+            .collect()
+    };
+    let corners = [corner(0), corner(1), corner(2), corner(3)];
+    let steps = 5;
+    let grid = interpolate_latents(&corners, steps);
+    let cell = |s: usize, i: usize| values(grid[s].clone().narrow(0, i, 1));
+    for s in 0..3 {
+        let wanted_corners = [0, steps - 1, steps * (steps - 1), steps * steps - 1];
+        for (k, i) in wanted_corners.into_iter().enumerate() {
+            // cos(pi/2) in floating point is 6e-17, not 0.
+            let err = max_abs_diff(grid[s].clone().narrow(0, i, 1), corners[k][s].clone());
+            assert!(err < 1e-6, "scale {s} corner {k}: off by {err}");
+        }
+        for i in 0..steps * steps {
+            let norm: f32 = cell(s, i).iter().map(|v| v * v).sum::<f32>().sqrt();
+            assert!((norm - 2.0).abs() < 1e-5, "scale {s} cell {i}: norm {norm}");
+        }
+    }
+    // Row 1, column 3 of 5: a = pi/8, b = 3pi/8.
+    let (a, b) = (std::f64::consts::PI / 8.0, 3.0 * std::f64::consts::PI / 8.0);
+    let want = [
+        a.cos() * b.cos(),
+        a.cos() * b.sin(),
+        a.sin() * b.cos(),
+        a.sin() * b.sin(),
+    ];
+    let got = cell(0, steps + 3);
+    for (k, w) in want.iter().enumerate() {
+        assert!(
+            (got[k] as f64 - 2.0 * w).abs() < 1e-6,
+            "weight {k}: {} vs {}",
+            got[k],
+            2.0 * w
+        );
+    }
+}
+
+#[test]
+fn interpolating_encoded_photos_decodes_them_at_the_corners() {
+    use realnvp::model::interpolate::interpolate_latents;
+    let device = cpu();
+    let model = perturb(tiny_config().init_seeded(21, &device), 22, 0.2);
+    let size = tiny_config().image_size;
+    let photos = random_pixels([4, 3, size, size], 23, &device);
+    let corners: Vec<Vec<Tensor<4>>> = (0..4)
+        .map(|i| model.encode(photos.clone().narrow(0, i, 1)))
+        .collect();
+    let corners: [Vec<Tensor<4>>; 4] = corners.try_into().unwrap();
+    let steps = 3;
+    let decoded = model.decode(interpolate_latents(&corners, steps));
+    for (k, i) in [0, steps - 1, steps * (steps - 1), steps * steps - 1]
+        .into_iter()
+        .enumerate()
+    {
+        let err = max_abs_diff(
+            decoded.clone().narrow(0, i, 1),
+            photos.clone().narrow(0, k, 1),
+        );
+        assert!(
+            err <= 1.0,
+            "corner {k}: decoded differs from the photo by {err}"
+        );
+    }
 }
