@@ -3,7 +3,9 @@
 //! One model tree serves the native trainer and CLI, the tests and the WebGPU page.
 //! `docs/ARCHITECTURE.md` is the exact contract the model follows.
 
+pub mod attributes;
 pub mod device;
+pub mod heatmap;
 pub mod image;
 pub mod limits;
 pub mod model;

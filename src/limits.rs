@@ -9,6 +9,11 @@ pub const MAX_FACES: usize = 256;
 pub const MAX_STEPS: usize = 16;
 /// Highest sampling temperature; beyond it samples are noise.
 pub const MAX_TEMPERATURE: f32 = 4.0;
+/// Largest edit amount (in typical shifts along an attribute direction); beyond it a face
+/// stops looking like one.
+pub const MAX_EDIT_AMOUNT: f32 = 3.0;
+/// Most edits in one strip.
+pub const MAX_EDITS: usize = 16;
 /// Largest image side of a model the page loads: a 1024x1024 model would load, then draw
 /// nothing for minutes. The CLI has no such limit.
 pub const PAGE_MAX_IMAGE_SIZE: usize = 128;
@@ -42,6 +47,24 @@ pub fn check_temperature(temperature: f32) -> Result<(), String> {
         Err(format!(
             "the temperature must be a number from 0 to {MAX_TEMPERATURE}, got {temperature}"
         ))
+    }
+}
+
+pub fn check_edit_amounts(amounts: &[f32]) -> Result<(), String> {
+    if amounts.is_empty() || amounts.len() > MAX_EDITS {
+        return Err(format!(
+            "give 1 to {MAX_EDITS} edit amounts, got {}",
+            amounts.len()
+        ));
+    }
+    match amounts
+        .iter()
+        .find(|a| !a.is_finite() || a.abs() > MAX_EDIT_AMOUNT)
+    {
+        Some(a) => Err(format!(
+            "an edit amount must be a number from -{MAX_EDIT_AMOUNT} to {MAX_EDIT_AMOUNT}, got {a}"
+        )),
+        None => Ok(()),
     }
 }
 

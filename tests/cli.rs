@@ -153,11 +153,27 @@ fn training_lowers_validation_bits_per_dim_and_resume_is_exact() {
     );
     let resumed = val_history(&parts);
     let last = *resumed.last().unwrap();
-    assert!(
-        (last - history[3]).abs() < 1e-3,
-        "resumed {last} vs uninterrupted {}",
-        history[3]
+    assert_eq!(
+        last, history[3],
+        "resumed vs uninterrupted validation bits/dim"
     );
+    // Exact: the same tensors, bit for bit (the metadata's statistics hold run times).
+    let tensors = |dir: &Path| {
+        let bytes = std::fs::read(dir.join("final.safetensors")).unwrap();
+        let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+        let mut all: Vec<(String, Vec<u8>)> = file
+            .tensors()
+            .into_iter()
+            .map(|(name, view)| (name, view.data().to_vec()))
+            .collect();
+        all.sort();
+        all
+    };
+    let (resumed, uninterrupted) = (tensors(&parts), tensors(&full));
+    assert_eq!(resumed.len(), uninterrupted.len());
+    for ((name, a), (_, b)) in resumed.iter().zip(&uninterrupted) {
+        assert!(a == b, "tensor {name} differs after resuming");
+    }
 
     // Resuming with other flags is refused with a clear message.
     let other = run(train_args(&data, &parts, 5).arg("--resume"));
@@ -240,6 +256,49 @@ fn training_lowers_validation_bits_per_dim_and_resume_is_exact() {
             "{line}"
         );
     }
+
+    // Where the bits go: the map accounts for the whole score, and the figure is drawn.
+    let out = run(bin()
+        .args(["score", "--json", "--bits-map", "--weights"])
+        .arg(&weights)
+        .arg(&corner));
+    assert!(out.status.success());
+    let line: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+    let map: Vec<Vec<f64>> = serde_json::from_value(line["bits_map"].clone()).unwrap();
+    assert_eq!((map.len(), map[0].len()), (8, 8));
+    let sum: f64 = map.iter().flatten().sum();
+    let want = line["bits_per_dim"].as_f64().unwrap() * 3.0 * 64.0;
+    // bits/dim is printed to 4 decimals: 5e-5 x 192 dims.
+    assert!(
+        (sum - want).abs() < 0.01 + 1e-4 * want,
+        "map {sum} vs {want}"
+    );
+    let figure = root.join("where.png");
+    let out = run(bin()
+        .args(["score", "--weights"])
+        .arg(&weights)
+        .arg("--heatmap")
+        .arg(&figure)
+        .arg(&corner));
+    assert!(out.status.success());
+    let drawn = image::open(&figure).unwrap();
+    assert!(
+        drawn.width() > 2 * 256 && drawn.height() >= 256,
+        "{}x{}",
+        drawn.width(),
+        drawn.height()
+    );
+    let two = run(bin()
+        .args(["score", "--weights"])
+        .arg(&weights)
+        .arg("--heatmap")
+        .arg(&figure)
+        .args([&corner, &corner]));
+    assert!(!two.status.success());
+    assert!(String::from_utf8_lossy(&two.stderr).contains("exactly one file"));
+    let no_json = run(bin().args(["score", "--bits-map"]).arg(&corner));
+    assert!(!no_json.status.success());
     let _ = std::fs::remove_dir_all(&root);
 }
 

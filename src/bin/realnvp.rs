@@ -9,6 +9,10 @@ fn main() -> std::process::ExitCode {
 }
 
 #[cfg(not(target_family = "wasm"))]
+#[path = "realnvp/edit.rs"]
+mod edit;
+
+#[cfg(not(target_family = "wasm"))]
 mod cli {
     use std::path::{Path, PathBuf};
     use std::process::ExitCode;
@@ -16,11 +20,15 @@ mod cli {
     use anyhow::{Context, Result, bail};
     use burn::tensor::{Device, Tensor};
     use clap::{Args, Parser, Subcommand, ValueEnum};
+    use realnvp::heatmap;
     use realnvp::image::{ModelInput, from_values, grid, model_input, scored_input, to_tensor};
     use realnvp::limits::{check_faces, check_steps, check_temperature};
     use realnvp::model::interpolate::interpolate_latents;
+    use realnvp::model::{BitsMap, Likelihood};
     use realnvp::train::{TrainOptions, TrainingConfig, data, train};
     use realnvp::{RealNvp, RealNvpConfig};
+
+    use super::edit;
 
     /// The shipped model, relative to the working directory or to this source tree.
     const DEFAULT_WEIGHTS: &str = "model-weights/faces64.safetensors";
@@ -153,6 +161,13 @@ mod cli {
             /// One JSON object per line.
             #[arg(long)]
             json: bool,
+            /// Add "bits_map" to each JSON line: bits per pixel position (size x size, its
+            /// three sub-pixels together), summing to bits/dim x 3 x size^2.
+            #[arg(long, requires = "json")]
+            bits_map: bool,
+            /// Write the crop beside its bits map (with a colour scale) to this PNG; one file only.
+            #[arg(long, value_name = "PNG")]
+            heatmap: Option<PathBuf>,
             #[arg(required = true)]
             files: Vec<PathBuf>,
             #[arg(long, value_enum, default_value_t = Backend::Cpu)]
@@ -185,6 +200,64 @@ mod cli {
             /// (to measure what it buys).
             #[arg(long)]
             burn_conv: bool,
+        },
+        /// Fit the age and gender directions on UTKFace's labelled training images and
+        /// check them on its validation images.
+        AttributesFit {
+            #[arg(long)]
+            weights: Option<PathBuf>,
+            #[arg(long, default_value = "../shared/data/faces")]
+            data: PathBuf,
+            /// Where to write the directions.
+            #[arg(long, default_value = "model-weights/attributes.safetensors")]
+            out: PathBuf,
+            /// At most this many images of each split (evenly spaced).
+            #[arg(long, default_value_t = 3000)]
+            limit: usize,
+            /// Also write grids of edits of validation faces, `<stem>_<attribute>.png`.
+            #[arg(long)]
+            grid: Option<PathBuf>,
+            /// Also write the directions' description and the check as JSON.
+            #[arg(long)]
+            report: Option<PathBuf>,
+            /// No progress bars.
+            #[arg(long)]
+            quiet: bool,
+        },
+        /// Each photo's coordinates along the attribute directions (standardised: 0 is the
+        /// training images' mean, 1 their standard deviation).
+        Attributes {
+            #[arg(long)]
+            weights: Option<PathBuf>,
+            /// Default: attributes.safetensors beside the weight file.
+            #[arg(long)]
+            attributes: Option<PathBuf>,
+            /// One JSON object per line.
+            #[arg(long)]
+            json: bool,
+            #[arg(required = true)]
+            files: Vec<PathBuf>,
+        },
+        /// A strip of a photo's centred square edited along one attribute.
+        Edit {
+            photo: PathBuf,
+            #[arg(long)]
+            weights: Option<PathBuf>,
+            #[arg(long)]
+            attributes: Option<PathBuf>,
+            /// `age` (towards older) or `gender` (from label 0 towards label 1).
+            #[arg(long)]
+            attribute: String,
+            /// Comma-separated amounts, in typical shifts (0 gives the photo back).
+            #[arg(
+                long,
+                value_delimiter = ',',
+                allow_hyphen_values = true,
+                default_value = "-2,-1,0,1,2"
+            )]
+            amounts: Vec<f32>,
+            #[arg(long, default_value = "edit.png")]
+            out: PathBuf,
         },
         /// Mean bits/dim over a split of an image folder, beside PNG and lossless WebP.
         Evaluate {
@@ -252,7 +325,7 @@ mod cli {
         Ok(loaded.model.fold_weight_norm())
     }
 
-    fn pixels_of(t: Tensor<4>) -> Result<Vec<f32>> {
+    pub(super) fn pixels_of<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
         t.into_data()
             .convert::<f32>()
             .try_to_vec::<f32>()
@@ -354,9 +427,20 @@ mod cli {
             Command::Score {
                 weights,
                 json,
+                bits_map,
+                heatmap,
                 files,
                 backend,
-            } => score(weights, json, &files, backend),
+            } => {
+                if heatmap.is_some() && files.len() != 1 {
+                    bail!("--heatmap draws one image: give exactly one file");
+                }
+                let maps = MapOutputs {
+                    json: bits_map,
+                    heatmap,
+                };
+                score(weights, json, maps, &files, backend)
+            }
             Command::Bench {
                 model,
                 batch,
@@ -402,6 +486,52 @@ mod cli {
                 line["cpu_conv"] = serde_json::json!(!unfolded && !burn_conv);
                 println!("{line}");
                 Ok(ExitCode::SUCCESS)
+            }
+            Command::AttributesFit {
+                weights,
+                data,
+                out,
+                limit,
+                grid,
+                report,
+                quiet,
+            } => {
+                let model = load(weights, &device(Backend::Cpu)?)?;
+                let args = edit::FitArgs {
+                    data,
+                    out,
+                    limit,
+                    grid,
+                    report,
+                    quiet,
+                };
+                edit::fit_command(&model, args)
+            }
+            Command::Attributes {
+                weights,
+                attributes,
+                json,
+                files,
+            } => {
+                let path = weights_path(weights)?;
+                let model = load(Some(path.clone()), &device(Backend::Cpu)?)?;
+                let attributes =
+                    edit::load_attributes(&edit::attributes_path(attributes, &path), &model)?;
+                edit::attributes_command(&model, &attributes, &files, json)
+            }
+            Command::Edit {
+                photo,
+                weights,
+                attributes,
+                attribute,
+                amounts,
+                out,
+            } => {
+                let path = weights_path(weights)?;
+                let model = load(Some(path.clone()), &device(Backend::Cpu)?)?;
+                let attributes =
+                    edit::load_attributes(&edit::attributes_path(attributes, &path), &model)?;
+                edit::edit_command(&model, &attributes, &photo, &attribute, &amounts, &out)
             }
             Command::Evaluate {
                 weights,
@@ -452,9 +582,32 @@ mod cli {
         Ok(model.encode(to_tensor(&[img], size, &model.device())))
     }
 
+    /// What `score` draws besides the numbers.
+    struct MapOutputs {
+        /// "bits_map" in the JSON lines.
+        json: bool,
+        /// The heat-map figure of the (single) file.
+        heatmap: Option<PathBuf>,
+    }
+
+    impl MapOutputs {
+        fn wanted(&self) -> bool {
+            self.json || self.heatmap.is_some()
+        }
+    }
+
+    /// One readable file's numbers.
+    struct FileScore {
+        bits_per_dim: f64,
+        per_scale: Vec<f64>,
+        /// Bits per pixel position, row-major, when a map was asked for.
+        map: Option<Vec<f32>>,
+    }
+
     fn score(
         weights: Option<PathBuf>,
         json: bool,
+        maps: MapOutputs,
         files: &[PathBuf],
         backend: Backend,
     ) -> Result<ExitCode> {
@@ -474,20 +627,32 @@ mod cli {
             .iter()
             .filter_map(|r| r.as_ref().ok().map(|input| input.pixels.clone()))
             .collect();
-        let mut scores: Vec<(f64, Vec<f64>)> = Vec::with_capacity(readable.len());
+        let mut scores: Vec<FileScore> = Vec::with_capacity(readable.len());
         for chunk in readable.chunks(32) {
-            let likelihood = model.score(to_tensor(chunk, size, &model.device()));
-            let total = pixels_of(likelihood.bits_per_dim.reshape([chunk.len(), 1, 1, 1]))?;
+            let n = chunk.len();
+            let costs = model.costs_at_bin_centres(to_tensor(chunk, size, &model.device()));
+            let likelihood = Likelihood::of(&costs, model.config().dims());
+            let total = pixels_of(likelihood.bits_per_dim.reshape([n, 1, 1, 1]))?;
             let parts: Vec<Vec<f32>> = likelihood
                 .per_scale_bits_per_dim
                 .into_iter()
-                .map(|t| pixels_of(t.reshape([chunk.len(), 1, 1, 1])))
+                .map(|t| pixels_of(t.reshape([n, 1, 1, 1])))
                 .collect::<Result<_>>()?;
+            let map_values = if maps.wanted() {
+                Some(pixels_of(
+                    BitsMap::of(&costs).total.reshape([n, 1, size, size]),
+                )?)
+            } else {
+                None
+            };
             for (i, t) in total.iter().enumerate() {
-                scores.push((
-                    round4(*t as f64),
-                    parts.iter().map(|p| round4(p[i] as f64)).collect(),
-                ));
+                scores.push(FileScore {
+                    bits_per_dim: round4(*t as f64),
+                    per_scale: parts.iter().map(|p| round4(p[i] as f64)).collect(),
+                    map: map_values
+                        .as_ref()
+                        .map(|m| m[i * size * size..(i + 1) * size * size].to_vec()),
+                });
             }
         }
         let mut scores = scores.into_iter();
@@ -504,15 +669,33 @@ mod cli {
                     }
                 }
                 Ok(input) => {
-                    let (bpd, per_scale) = scores.next().expect("one score per readable file");
+                    let score = scores.next().expect("one score per readable file");
+                    let (bpd, per_scale) = (score.bits_per_dim, &score.per_scale);
+                    if let (Some(out), Some(map)) = (&maps.heatmap, &score.map) {
+                        heatmap::figure(&input.pixels, map, size)
+                            .save(out)
+                            .with_context(|| format!("writing {}", out.display()))?;
+                        let (lo, hi) = heatmap::range(map);
+                        eprintln!(
+                            "wrote {} (bits per pixel position, {lo:.2} to {hi:.2})",
+                            out.display()
+                        );
+                    }
                     if json {
-                        let line = serde_json::json!({
+                        let mut line = serde_json::json!({
                             "file": name,
                             "bits_per_dim": bpd,
                             "per_scale_bits_per_dim": per_scale,
                             "resolution": size,
                             "warnings": input.warnings,
                         });
+                        if let (true, Some(map)) = (maps.json, &score.map) {
+                            let rows: Vec<Vec<f64>> = map
+                                .chunks(size)
+                                .map(|row| row.iter().map(|v| round4(*v as f64)).collect())
+                                .collect();
+                            line["bits_map"] = serde_json::json!(rows);
+                        }
                         println!("{line}");
                     } else {
                         println!("{name}: {bpd:.4} bits/dim (per scale {per_scale:?})");

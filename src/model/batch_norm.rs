@@ -5,6 +5,8 @@
 use burn::module::{Flag, Module, Param, RunningState};
 use burn::tensor::{Device, Tensor};
 
+use super::cost::per_image;
+
 #[derive(Module, Debug)]
 pub struct FlowBatchNorm {
     pub log_gamma: Param<Tensor<1>>,
@@ -61,6 +63,16 @@ impl FlowBatchNorm {
     /// # Shapes
     /// `[B, C, H, W] -> ([B, C, H, W], [B])`
     pub fn forward(&self, x: Tensor<4>) -> (Tensor<4>, Tensor<1>) {
+        let (y, logdet) = self.forward_map(x);
+        (y, per_image(logdet))
+    }
+
+    /// [`Self::forward`] with the log-det per position: the per-channel log-scales summed,
+    /// the same at every position.
+    ///
+    /// # Shapes
+    /// `[B, C, H, W] -> ([B, C, H, W], [B, H, W])`
+    pub fn forward_map(&self, x: Tensor<4>) -> (Tensor<4>, Tensor<3>) {
         let [batch, c, h, w] = x.dims();
         let (mean, var) = if self.uses_batch_stats(&x) {
             self.batch_stats(&x)
@@ -71,7 +83,7 @@ impl FlowBatchNorm {
         let log_scale = self.log_gamma.val() - log_std; // per channel
         let y = (x - mean.reshape([1, c, 1, 1])) * log_scale.clone().exp().reshape([1, c, 1, 1])
             + self.beta.val().reshape([1, c, 1, 1]);
-        let logdet = log_scale.sum().mul_scalar((h * w) as f64).expand([batch]);
+        let logdet = log_scale.sum().reshape([1, 1, 1]).expand([batch, h, w]);
         (y, logdet)
     }
 

@@ -3,6 +3,7 @@
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor};
 
+use super::cost::{channel_sum, per_image};
 use super::mask::{MaskKind, checkerboard};
 use super::resnet::ResNet;
 use super::wn_conv::WeightInit;
@@ -103,7 +104,15 @@ impl Coupling {
     /// # Shapes
     /// `[B, C, H, W] -> ([B, C, H, W], [B])`
     pub fn forward(&self, x: Tensor<4>) -> (Tensor<4>, Tensor<1>) {
-        let batch = x.dims()[0];
+        let (y, logdet) = self.forward_map(x);
+        (y, per_image(logdet))
+    }
+
+    /// x -> y and log|det dy/dx| per position (the sum of `s` over its channels).
+    ///
+    /// # Shapes
+    /// `[B, C, H, W] -> ([B, C, H, W], [B, H, W])`
+    pub fn forward_map(&self, x: Tensor<4>) -> (Tensor<4>, Tensor<3>) {
         match self.kind {
             MaskKind::Checkerboard => {
                 let (b, input) = self.checker_input(&x);
@@ -111,13 +120,13 @@ impl Coupling {
                 let free = b.neg() + 1.0;
                 let s = s * free.clone();
                 let y = x * s.clone().exp() + t * free;
-                (y, sum_per_image(s, batch))
+                (y, channel_sum(s))
             }
             MaskKind::Channel => {
                 let (cond, trans) = self.channel_halves(x);
                 let (s, t) = self.scale_shift(cond.clone());
                 let y = trans * s.clone().exp() + t;
-                (self.join_halves(cond, y), sum_per_image(s, batch))
+                (self.join_halves(cond, y), channel_sum(s))
             }
         }
     }
@@ -139,9 +148,4 @@ impl Coupling {
             }
         }
     }
-}
-
-/// Sum over every axis but the batch.
-pub fn sum_per_image(x: Tensor<4>, batch: usize) -> Tensor<1> {
-    x.reshape([batch as i64, -1]).sum_dim(1).reshape([batch])
 }

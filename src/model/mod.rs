@@ -2,6 +2,7 @@
 //! `docs/ARCHITECTURE.md` is the exact specification.
 
 pub mod batch_norm;
+pub mod cost;
 pub mod coupling;
 pub mod cpu_conv;
 pub mod interpolate;
@@ -17,8 +18,9 @@ use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::rng::SeededRng;
+pub use cost::{BitsMap, CostMap, Likelihood};
 use multiscale::{Scale, ScaleSpec};
-use preprocess::{bits_per_dim, standard_normal_log_prob, to_logit, to_pixels};
+use preprocess::{prior_cost_map, to_logit, to_logit_map, to_pixels};
 use wn_conv::WeightInit;
 
 /// Largest model a config may describe (the shipped one has 7.0 M): a weight file's header
@@ -226,15 +228,23 @@ pub struct RealNvp {
 pub struct FlowOutput {
     /// One latent per scale, shapes as in [`RealNvpConfig::latent_shapes`].
     pub latents: Vec<Tensor<4>>,
-    /// log|det| of each scale's steps, per image.
-    pub logdets: Vec<Tensor<1>>,
+    /// log|det| of each scale's steps per position, as in [`multiscale::ScaleOutput`].
+    pub logdets: Vec<Vec<Tensor<3>>>,
 }
 
-/// Per-image likelihood of 8-bit images.
-pub struct Likelihood {
-    pub bits_per_dim: Tensor<1>,
-    /// Contribution of each scale; sums to `bits_per_dim` (see ARCHITECTURE.md section 9).
-    pub per_scale_bits_per_dim: Vec<Tensor<1>>,
+impl FlowOutput {
+    /// log|det| of each scale's steps per image.
+    pub fn logdet_totals(&self) -> Vec<Tensor<1>> {
+        self.logdets
+            .iter()
+            .map(|maps| {
+                maps.iter()
+                    .map(|m| cost::per_image(m.clone()))
+                    .reduce(|a, b| a + b)
+                    .expect("every scale has steps")
+            })
+            .collect()
+    }
 }
 
 impl RealNvp {
@@ -279,7 +289,7 @@ impl RealNvp {
                 .expect("every scale but the last passes its input on");
             let out = scale.forward(input);
             latents.push(out.latent);
-            logdets.push(out.logdet);
+            logdets.push(out.logdets);
             h = out.next;
         }
         FlowOutput { latents, logdets }
@@ -297,32 +307,48 @@ impl RealNvp {
 
     /// Likelihood of 8-bit pixels (floats in {0..255}) dequantised with `noise` in [0,1).
     pub fn likelihood(&self, pixels: Tensor<4>, noise: Tensor<4>) -> Likelihood {
-        let dims = self.config.dims();
-        let (z, logdet_pre) = to_logit(pixels, noise, self.config.logit_alpha);
+        Likelihood::of(&self.costs(pixels, noise), self.config.dims())
+    }
+
+    /// Each scale's terms of `-log p(x)` in nats, placed in the image ([`cost`]): the prior
+    /// of its latent and the log-dets of its steps; scale 0 also holds the preprocessing's
+    /// (the logit Jacobian and the width of the 8-bit bins, per sub-pixel).
+    pub fn costs(&self, pixels: Tensor<4>, noise: Tensor<4>) -> Vec<Vec<CostMap>> {
+        let size = self.config.image_size;
+        let channels = pixels.dims()[1] as f64;
+        let (z, logdet_pre) = to_logit_map(pixels, noise, self.config.logit_alpha);
+        let mut preprocessing = Some(CostMap::new(
+            logdet_pre.neg().add_scalar(channels * 256f64.ln()),
+            size,
+        ));
         let out = self.forward(z);
-        let mut per_scale: Vec<Tensor<1>> = out
-            .latents
+        out.latents
             .into_iter()
             .zip(out.logdets)
-            .map(|(latent, logdet)| {
-                (standard_normal_log_prob(latent) + logdet).div_scalar(-(dims as f64) * 2f64.ln())
+            .map(|(latent, logdets)| {
+                let mut terms = vec![CostMap::new(prior_cost_map(latent), size)];
+                terms.extend(logdets.into_iter().map(|ld| CostMap::new(ld.neg(), size)));
+                terms.extend(preprocessing.take());
+                terms
             })
-            .collect();
-        per_scale[0] = per_scale[0].clone() + bits_per_dim(logdet_pre, dims);
-        let total = per_scale
-            .iter()
-            .skip(1)
-            .fold(per_scale[0].clone(), |acc, t| acc + t.clone());
-        Likelihood {
-            bits_per_dim: total,
-            per_scale_bits_per_dim: per_scale,
-        }
+            .collect()
+    }
+
+    /// [`BitsMap`] of 8-bit pixels, scored as [`Self::score`] scores them.
+    pub fn bits_map(&self, pixels: Tensor<4>) -> BitsMap {
+        BitsMap::of(&self.costs_at_bin_centres(pixels))
+    }
+
+    /// [`Self::costs`] with the noise at the centre of every bin (u = 0.5): the terms of
+    /// [`Self::score`] and [`Self::bits_map`].
+    pub fn costs_at_bin_centres(&self, pixels: Tensor<4>) -> Vec<Vec<CostMap>> {
+        let noise = pixels.zeros_like().add_scalar(0.5);
+        self.costs(pixels, noise)
     }
 
     /// Deterministic score: noise at the centre of every bin (u = 0.5).
     pub fn score(&self, pixels: Tensor<4>) -> Likelihood {
-        let noise = pixels.zeros_like().add_scalar(0.5);
-        self.likelihood(pixels, noise)
+        Likelihood::of(&self.costs_at_bin_centres(pixels), self.config.dims())
     }
 
     /// Pixels to latents (u = 0.5), for interpolation and reconstruction.

@@ -38,9 +38,13 @@ impl FlowStep {
         }
     }
 
-    pub fn forward(&self, x: Tensor<4>) -> (Tensor<4>, Tensor<1>) {
-        let (h, ld_coupling) = self.coupling.forward(x);
-        let (y, ld_norm) = self.norm.forward(h);
+    /// x -> y and the log-det per position.
+    ///
+    /// # Shapes
+    /// `[B, C, H, W] -> ([B, C, H, W], [B, H, W])`
+    pub fn forward(&self, x: Tensor<4>) -> (Tensor<4>, Tensor<3>) {
+        let (h, ld_coupling) = self.coupling.forward_map(x);
+        let (y, ld_norm) = self.norm.forward_map(h);
         (y, ld_coupling + ld_norm)
     }
 
@@ -68,11 +72,12 @@ pub struct Scale {
 }
 
 /// What a scale passes on: the part that continues to the next scale (none after the
-/// last scale), this scale's latent, and the log-det of its steps.
+/// last scale), this scale's latent, and the log-det of its steps per position: `[B, H, W]`
+/// for the checkerboard steps, then `[B, H/2, W/2]` for the channel steps after the squeeze.
 pub struct ScaleOutput {
     pub next: Option<Tensor<4>>,
     pub latent: Tensor<4>,
-    pub logdet: Tensor<1>,
+    pub logdets: Vec<Tensor<3>>,
 }
 
 impl Scale {
@@ -118,34 +123,22 @@ impl Scale {
     /// `[B, C, H, W]` -> next `[B, 2C, H/2, W/2]` and latent `[B, 2C, H/2, W/2]`, or, in the
     /// last scale, latent `[B, C, H, W]`.
     pub fn forward(&self, x: Tensor<4>) -> ScaleOutput {
-        let batch = x.dims()[0];
-        let mut logdet = Tensor::zeros([batch], &x.device());
-        let mut h = x;
-        for step in &self.checker {
-            let (y, ld) = step.forward(h);
-            h = y;
-            logdet = logdet + ld;
-        }
+        let (h, checker_logdet) = run_steps(&self.checker, x);
         if self.is_last() {
             return ScaleOutput {
                 next: None,
                 latent: h,
-                logdet,
+                logdets: vec![checker_logdet],
             };
         }
-        h = squeeze(h);
-        for step in &self.channel {
-            let (y, ld) = step.forward(h);
-            h = y;
-            logdet = logdet + ld;
-        }
+        let (h, channel_logdet) = run_steps(&self.channel, squeeze(h));
         let half = h.dims()[1] / 2;
         let next = h.clone().narrow(1, 0, half);
         let latent = h.narrow(1, half, half);
         ScaleOutput {
             next: Some(next),
             latent,
-            logdet,
+            logdets: vec![checker_logdet, channel_logdet],
         }
     }
 
@@ -167,4 +160,17 @@ impl Scale {
         }
         h
     }
+}
+
+/// `steps` in turn, with their log-dets per position summed (they share one resolution).
+fn run_steps(steps: &[FlowStep], x: Tensor<4>) -> (Tensor<4>, Tensor<3>) {
+    let [batch, _, h, w] = x.dims();
+    let mut logdet = Tensor::zeros([batch, h, w], &x.device());
+    let mut y = x;
+    for step in steps {
+        let (next, ld) = step.forward(y);
+        y = next;
+        logdet = logdet + ld;
+    }
+    (y, logdet)
 }

@@ -3,23 +3,28 @@
 use burn::tensor::Tensor;
 use burn::tensor::activation::sigmoid;
 
-use super::coupling::sum_per_image;
+use super::cost::{channel_sum, per_image};
 
 /// Pixels in {0..255} plus noise in [0, 1) to logit space, with log|det| w.r.t. `x' = (x+u)/256`.
 ///
 /// # Shapes
 /// `[B, C, H, W]` (pixels and noise) -> (`[B, C, H, W]`, `[B]`)
 pub fn to_logit(pixels: Tensor<4>, noise: Tensor<4>, alpha: f64) -> (Tensor<4>, Tensor<1>) {
-    let batch = pixels.dims()[0];
+    let (z, logdet) = to_logit_map(pixels, noise, alpha);
+    (z, per_image(logdet))
+}
+
+/// [`to_logit`] with the log|det| per pixel position (its sub-pixels' Jacobians together).
+///
+/// # Shapes
+/// `[B, C, H, W]` (pixels and noise) -> (`[B, C, H, W]`, `[B, H, W]`)
+pub fn to_logit_map(pixels: Tensor<4>, noise: Tensor<4>, alpha: f64) -> (Tensor<4>, Tensor<3>) {
     let x = (pixels + noise) / 256.0;
     let y = x * (1.0 - 2.0 * alpha) + alpha;
     let log_y = y.clone().log();
     let log_1my = y.neg().add_scalar(1.0).log();
     let z = log_y.clone() - log_1my.clone();
-    let logdet = sum_per_image(
-        (log_y + log_1my).neg().add_scalar((1.0 - 2.0 * alpha).ln()),
-        batch,
-    );
+    let logdet = channel_sum((log_y + log_1my).neg().add_scalar((1.0 - 2.0 * alpha).ln()));
     (z, logdet)
 }
 
@@ -29,20 +34,13 @@ pub fn to_pixels(z: Tensor<4>, alpha: f64) -> Tensor<4> {
     (x * 256.0).floor().clamp(0.0, 255.0)
 }
 
-/// log N(z; 0, I) per image.
-pub fn standard_normal_log_prob(z: Tensor<4>) -> Tensor<1> {
-    let [batch, c, h, w] = z.dims();
-    let d = (c * h * w) as f64;
-    sum_per_image(z.square(), batch)
-        .mul_scalar(-0.5)
-        .sub_scalar(0.5 * d * (2.0 * std::f64::consts::PI).ln())
-}
-
-/// Converts a log-density of `x'` on [0,1]^D into bits per sub-pixel of the 8-bit image.
-pub fn bits_per_dim(log_density: Tensor<1>, dims: usize) -> Tensor<1> {
-    let d = dims as f64;
-    log_density
-        .neg()
-        .add_scalar(d * 256f64.ln())
-        .div_scalar(d * 2f64.ln())
+/// -log N(z; 0, I) in nats per position (over its channels).
+///
+/// # Shapes
+/// `[B, C, H, W] -> [B, H, W]`
+pub fn prior_cost_map(z: Tensor<4>) -> Tensor<3> {
+    let channels = z.dims()[1] as f64;
+    channel_sum(z.square())
+        .mul_scalar(0.5)
+        .add_scalar(0.5 * channels * (2.0 * std::f64::consts::PI).ln())
 }

@@ -128,7 +128,7 @@ pub fn load(root: &Path, size: usize, cache_dir: &Path, show_progress: bool) -> 
 type DecodeResult = Result<Vec<u8>, String>;
 type Decoded = Vec<DecodeResult>;
 
-fn decode_all(files: &[PathBuf], size: usize, show_progress: bool) -> Decoded {
+pub(crate) fn decode_all(files: &[PathBuf], size: usize, show_progress: bool) -> Decoded {
     let bar = progress_bar(files.len() as u64, "decoding", show_progress);
     let next = AtomicUsize::new(0);
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());

@@ -7,6 +7,8 @@
 //! whose `next(k)` decodes `k` more faces, so the worker can report progress, yield between
 //! chunks and drop a job that the page no longer wants.
 
+mod attributes;
+mod heatmap;
 mod photo;
 
 use burn::module::Module;
@@ -19,6 +21,7 @@ use crate::RealNvp;
 use crate::image::{from_values, png_bytes, to_tensor};
 use crate::limits;
 use crate::model::interpolate::interpolate_latents;
+use crate::model::{BitsMap, Likelihood};
 use photo::rgba;
 
 #[wasm_bindgen(start)]
@@ -146,6 +149,12 @@ impl Limits {
     #[wasm_bindgen(getter, js_name = maxImageSize)]
     pub fn max_image_size(&self) -> usize {
         limits::PAGE_MAX_IMAGE_SIZE
+    }
+
+    /// Largest edit amount of an attribute slider, in typical shifts either way.
+    #[wasm_bindgen(getter, js_name = maxEditAmount)]
+    pub fn max_edit_amount(&self) -> f32 {
+        limits::MAX_EDIT_AMOUNT
     }
 }
 
@@ -301,26 +310,37 @@ impl Model {
     pub async fn score(&self, photo: &Photo, x: u32, y: u32, side: u32) -> Result<Score, JsError> {
         let size = self.image_size();
         let rgb = photo.crop_rgb(x, y, side, size)?;
-        let likelihood = self.model.score(to_tensor(
+        let costs = self.model.costs_at_bin_centres(to_tensor(
             std::slice::from_ref(&rgb),
             size,
             &self.model.device(),
         ));
+        let likelihood = Likelihood::of(&costs, self.model.config().dims());
+        let map = BitsMap::of(&costs);
+        let scales = likelihood.per_scale_bits_per_dim.len();
+        // One read back: the total, each scale's part, then the maps (total, each scale).
         let mut parts = vec![likelihood.bits_per_dim];
         parts.extend(likelihood.per_scale_bits_per_dim);
+        parts.extend(
+            std::iter::once(map.total)
+                .chain(map.per_scale)
+                .map(|m| m.reshape([size * size])),
+        );
         let values = read_values(Tensor::cat(parts, 0)).await?;
         if values.iter().any(|v| !v.is_finite()) {
             return Err(JsError::new(
                 "the backend returned a non-finite score; the GPU results cannot be trusted",
             ));
         }
+        let maps = values[1 + scales..].to_vec();
         let image = image::RgbImage::from_raw(size as u32, size as u32, rgb.clone())
             .expect("crop_resize returns size x size RGB bytes");
         let dims = (size * size * 3) as f64;
         Ok(Score {
             warnings: photo.warnings(side, size, &rgb),
             bits_per_dim: values[0] as f64,
-            per_scale: values[1..].iter().map(|&v| v as f64).collect(),
+            per_scale: values[1..1 + scales].iter().map(|&v| v as f64).collect(),
+            maps,
             png_bits_per_dim: png_bytes(&image).len() as f64 * 8.0 / dims,
             crop: rgba(&rgb),
         })
@@ -422,6 +442,8 @@ pub struct Score {
     per_scale: Vec<f64>,
     png_bits_per_dim: f64,
     crop: Vec<u8>,
+    /// The bits map, then each scale's, `imageSize^2` values each.
+    maps: Vec<f32>,
 }
 
 #[wasm_bindgen]
@@ -448,6 +470,28 @@ impl Score {
     #[wasm_bindgen(getter)]
     pub fn warnings(&self) -> Vec<String> {
         self.warnings.clone()
+    }
+
+    /// Where the bits go: bits per pixel position of the crop (its three sub-pixels
+    /// together), row-major, `imageSize^2` values summing to bitsPerDim x 3 x imageSize^2;
+    /// the same numbers as `realnvp score --json --bits-map`.
+    #[wasm_bindgen(getter, js_name = bitsMap)]
+    pub fn bits_map(&self) -> Vec<f32> {
+        let cells = self.maps.len() / (self.per_scale.len() + 1);
+        self.maps[..cells].to_vec()
+    }
+
+    /// Scale `scale`'s part of [`Self::bits_map`] (finest scale first).
+    #[wasm_bindgen(js_name = scaleBitsMap)]
+    pub fn scale_bits_map(&self, scale: usize) -> Result<Vec<f32>, JsError> {
+        if scale >= self.per_scale.len() {
+            return Err(JsError::new(&format!(
+                "scale {scale}: the model has {} scales",
+                self.per_scale.len()
+            )));
+        }
+        let cells = self.maps.len() / (self.per_scale.len() + 1);
+        Ok(self.maps[(scale + 1) * cells..(scale + 2) * cells].to_vec())
     }
 
     /// The model input (the resized crop), RGBA.
