@@ -1,6 +1,23 @@
-// The messages between the page's worker pool (web/pool.js) and its model workers
-// (web/worker.js). Both import this one table, so a renamed message fails loudly (an
-// undefined type) instead of going silently unanswered.
+// The one table of message and job names between the page (web/client.js), its worker pool
+// (web/pool.js) and the model workers (web/worker.js). Every module imports its names from
+// here, so a renamed message fails loudly (an undefined type) instead of going silently
+// unanswered.
+
+// Page -> pool: the kinds of job (WorkerPool.submit). The pool cuts a job into REQUEST tasks.
+export const JOB = Object.freeze({
+  GENERATE: 'generate', // { n, temperature, seed }
+  INTERPOLATE: 'interpolate', // { steps, temperature, corners: [{ index, seed } | { index, bytes }] }
+  PHOTO: 'photo', // { key (PHOTO_KEY), bytes, previewSide, cropFor }
+  SCORE: 'score', // { x, y, side } of the scoring photo
+  WARM_UP: 'warmUp', // { face }: RGBA of a face the model drew
+});
+
+// The `key` of a JOB.PHOTO: the photo being scored, which the workers keep for its scores,
+// or an interpolation corner's, which is only previewed.
+export const PHOTO_KEY = Object.freeze({
+  SCORE: 'score',
+  corner: (index) => `corner${index}`,
+});
 
 // Page -> worker. Every request but INIT and CANCEL is a task: the pool sends a worker one
 // task at a time and the worker answers it with its results, then IDLE.
@@ -17,16 +34,21 @@ export const REQUEST = Object.freeze({
 export const REPLY = Object.freeze({
   STATUS: 'status', // start-up text for #status (first worker only)
   PROGRESS: 'progress', // download progress (first worker only)
-  LIMITS: 'limits', // the largest file the Rust decoder accepts
+  // The limits the Rust code enforces (src/limits.rs through the wasm `limits()`): { maxFaces,
+  // maxSteps, maxTemperature, maxFileBytes, maxImageSize, maxEditAmount }. Sent as soon as the
+  // wasm runs.
+  LIMITS: 'limits',
   BACKEND: 'backend', // which backend the first worker started, and why
   SHARE: 'share', // CPU backend: the compiled wasm module and the weights, for the helpers
-  READY: 'ready', // the model is loaded: tasks may come
+  // The model is loaded: tasks may come. { imageSize, numScales, latentShapes ([C, H, W] per
+  // scale), parameters, stats (the weight file's JSON string, read by web/stats.js), ... }
+  READY: 'ready',
   FACES: 'faces', // RGBA of some faces of a DRAW task
   PHOTO: 'photo', // a decoded photo's size and preview
-  SCORE: 'score', // a crop's bits/dim
+  SCORE: 'score', // a crop's bits/dim, per-scale parts, PNG bits/dim, warnings
   RECON: 'recon', // the same crop encoded and decoded again
   WARM: 'warm', // the WebGPU self-check passed
-  ERROR: 'error', // a task failed; the worker goes on
+  ERROR: 'error', // a task failed; the worker goes on. `corner`: the corner it concerns, if any
   FATAL: 'fatal', // the worker cannot go on (a wasm crash, a broken GPU, a failed start)
   IDLE: 'idle', // task `id` is finished (whatever its outcome), memoryBytes: the wasm heap's size
 });

@@ -15,7 +15,7 @@
 // The page sees the workers' replies (web/messages.js REPLY) with its own job ids, faces as
 // they come (any order), then one POOL.DONE per grid.
 
-import { POOL, REPLY, REQUEST } from './messages.js';
+import { JOB, PHOTO_KEY, POOL, REPLY, REQUEST } from './messages.js';
 
 // Each worker holds its own wasm instance and model: ~28 MB of f32 weights plus the wasm
 // heap's working memory, about 200 MB in all.
@@ -41,7 +41,10 @@ export function cpuWorkerPlan(param, nav = navigator) {
 
 export const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-const GRID_KINDS = new Set(['generate', 'interpolate']);
+const GRID_KINDS = new Set([JOB.GENERATE, JOB.INTERPOLATE]);
+
+// One live job per slot: the kind, or a photo's key (the scoring photo and each corner's).
+export const jobSlot = (kind, body) => (kind === JOB.PHOTO ? `photo:${body.key}` : kind);
 
 export class WorkerPool {
   // urls: { glue, wasm } (the wasm-bindgen JS and the wasm); weights: the weight file's URL;
@@ -73,20 +76,18 @@ export class WorkerPool {
     this.members = [];
   }
 
-  // kind: 'generate' { n, temperature, seed } | 'interpolate' { steps, temperature, corners:
-  // [{ index, seed } | { index, bytes }] } | 'photo' { key, bytes, previewSide, cropFor } |
-  // 'score' { x, y, side } | 'warmUp' { face }. `id` is the page's: replies carry it.
+  // kind: a JOB (web/messages.js, which lists each body). `id` is the page's: replies carry it.
   submit(kind, id, body) {
-    const slot = kind === 'photo' ? `photo:${body.key}` : kind;
+    const slot = jobSlot(kind, body);
     this.cancel(this.slots.get(slot));
     const job = { id, kind, slot, started: performance.now(), tasks: new Set(), drawn: 0, total: 0, perWorker: [] };
     this.jobs.set(id, job);
     this.slots.set(slot, id);
-    if (kind === 'generate' || kind === 'interpolate') {
-      const grid = kind === 'generate'
+    if (GRID_KINDS.has(kind)) {
+      const grid = kind === JOB.GENERATE
         ? { kind, n: body.n, temperature: body.temperature, seed: body.seed }
         : { kind, job: id, steps: body.steps, temperature: body.temperature };
-      job.total = kind === 'generate' ? body.n : body.steps * body.steps;
+      job.total = kind === JOB.GENERATE ? body.n : body.steps * body.steps;
       job.corners = body.corners; // sent with each worker's first task of the grid
       job.primed = new Set(); // the workers that have the corners
       // One face a task on the CPU (every core draws, the first faces come early); a batch
@@ -95,13 +96,13 @@ export class WorkerPool {
       for (let start = 0; start < job.total; start += chunk) {
         this.enqueue(job, { type: REQUEST.DRAW, grid, start, count: Math.min(chunk, job.total - start) });
       }
-    } else if (kind === 'photo') {
+    } else if (kind === JOB.PHOTO) {
       // Kept here: whichever worker scores this photo later gets its bytes if it lacks them.
-      if (body.key === 'score') this.scorePhoto = { version: id, bytes: body.bytes };
+      if (body.key === PHOTO_KEY.SCORE) this.scorePhoto = { version: id, bytes: body.bytes };
       this.enqueue(job, { type: REQUEST.PHOTO, version: id, ...body });
-    } else if (kind === 'score') {
+    } else if (kind === JOB.SCORE) {
       this.enqueue(job, { type: REQUEST.SCORE, version: this.scorePhoto?.version ?? 0, ...body });
-    } else if (kind === 'warmUp') {
+    } else if (kind === JOB.WARM_UP) {
       this.enqueue(job, { type: REQUEST.WARM_UP, ...body });
     } else {
       throw new Error(`unknown job ${kind}`);
@@ -202,9 +203,9 @@ export class WorkerPool {
     if (msg.type === REQUEST.SCORE) {
       if (member.photoVersion !== msg.version && this.scorePhoto?.version === msg.version) msg.bytes = this.scorePhoto.bytes;
       member.photoVersion = msg.version;
-    } else if (msg.type === REQUEST.PHOTO && msg.key === 'score') {
+    } else if (msg.type === REQUEST.PHOTO && msg.key === PHOTO_KEY.SCORE) {
       member.photoVersion = msg.version;
-    } else if (msg.type === REQUEST.DRAW && msg.grid.kind === 'interpolate' && !job.primed.has(member)) {
+    } else if (msg.type === REQUEST.DRAW && msg.grid.kind === JOB.INTERPOLATE && !job.primed.has(member)) {
       msg.grid = { ...msg.grid, corners: job.corners };
       job.primed.add(member);
     }
@@ -252,7 +253,7 @@ export class WorkerPool {
     const job = task && this.jobs.get(task.job);
     if (!job) return; // cancelled
     if (msg.type === REPLY.ERROR) {
-      if (job.kind === 'photo' && job.slot === 'photo:score') {
+      if (job.slot === jobSlot(JOB.PHOTO, { key: PHOTO_KEY.SCORE })) {
         this.scorePhoto = null;
         member.photoVersion = null;
       }

@@ -9,7 +9,7 @@
 // to score. A task the page no longer wants is skipped if it has not started, and a score
 // stops before its reconstruction.
 
-import { REQUEST, REPLY } from './messages.js';
+import { JOB, PHOTO_KEY, REQUEST, REPLY } from './messages.js';
 
 let wasm = null; // the wasm-bindgen module
 let memory = null; // the wasm instance's memory, whose size the pool reports
@@ -94,6 +94,17 @@ async function adapterName() {
   }
 }
 
+// The Rust limits (src/limits.rs) as a plain object that can be posted.
+function readLimits() {
+  const limits = wasm.limits();
+  try {
+    const { maxFaces, maxSteps, maxTemperature, maxFileBytes, maxImageSize, maxEditAmount } = limits;
+    return { maxFaces, maxSteps, maxTemperature, maxFileBytes, maxImageSize, maxEditAmount };
+  } finally {
+    limits.free();
+  }
+}
+
 function init(msg) {
   return msg.module ? initHelper(msg) : initFirst(msg);
 }
@@ -110,7 +121,7 @@ async function initFirst(msg) {
   wasm = await import(msg.glue);
   memory = (await wasm.default({ module_or_path: module })).memory;
   timings.wasmInitMs = performance.now() - t;
-  post({ type: REPLY.LIMITS, maxFileBytes: wasm.maxFileBytes() });
+  post({ type: REPLY.LIMITS, limits: readLimits() });
 
   t = performance.now();
   // msg.backend: 'auto' (WebGPU on a GPU, else the CPU), 'webgpu' (even on a software
@@ -152,6 +163,7 @@ async function initFirst(msg) {
     type: REPLY.READY,
     imageSize: model.imageSize,
     numScales: model.numScales,
+    latentShapes: Array.from(model.latentShapes), // [C, H, W] of each scale, flattened
     parameters: model.parameters,
     stats: model.stats ?? null,
     weightsBytes: weights.byteLength,
@@ -178,6 +190,7 @@ async function warmUp(msg) {
   const t = performance.now();
   const size = model.imageSize;
   const face = new Uint8Array(msg.face);
+  // RGBA canvas pixels -> the RGB bytes Photo.fromRgb takes (the image format, not the model's).
   const rgb = new Uint8Array(size * size * 3);
   for (let p = 0; p < size * size; p++) {
     rgb[3 * p] = face[4 * p];
@@ -229,7 +242,10 @@ function encodeCorner(corner) {
   try {
     photo = wasm.Photo.decode(new Uint8Array(corner.bytes));
   } catch (err) {
-    throw new Error(`corner ${corner.index + 1}: ${describe(err).message}`);
+    // The page names the corner as its controls do.
+    const failed = new Error(describe(err).message);
+    failed.corner = corner.index;
+    throw failed;
   }
   try {
     const [x, y, side] = photo.centreSquare();
@@ -247,7 +263,7 @@ async function draw(msg) {
   const { grid, start, count } = msg;
   const t = performance.now();
   let faces;
-  if (grid.kind === 'generate') {
+  if (grid.kind === JOB.GENERATE) {
     faces = model.sampleRange(grid.n, grid.temperature, BigInt(grid.seed), start, count);
   } else {
     let latents;
@@ -277,7 +293,7 @@ function replaceScorePhoto(version, photo) {
 // The scoring photo stays here for the scores that follow; a corner's is only previewed
 // (each worker that draws the grid gets the corner's bytes with its first task).
 async function photo(msg) {
-  if (msg.key === 'score') replaceScorePhoto(null, null); // a file that fails leaves none
+  if (msg.key === PHOTO_KEY.SCORE) replaceScorePhoto(null, null); // a file that fails leaves none
   const t = performance.now();
   const p = wasm.Photo.decode(new Uint8Array(msg.bytes));
   try {
@@ -299,7 +315,7 @@ async function photo(msg) {
     p.free();
     throw err;
   }
-  if (msg.key === 'score') replaceScorePhoto(msg.version, p);
+  if (msg.key === PHOTO_KEY.SCORE) replaceScorePhoto(msg.version, p);
   else p.free();
 }
 
@@ -313,7 +329,7 @@ async function score(msg) {
   const s = await model.score(p, x, y, side);
   const reply = {
     type: REPLY.SCORE, id: msg.id, bpd: s.bitsPerDim, perScale: Array.from(s.perScale), pngBpd: s.pngBitsPerDim,
-    crop: s.crop, ms: performance.now() - t,
+    crop: s.crop, warnings: Array.from(s.warnings), ms: performance.now() - t,
   };
   s.free();
   post(reply, [reply.crop.buffer]);
@@ -354,7 +370,7 @@ self.onmessage = async (event) => {
       // if the GPU was the cause) or, for a helper that fails to start, does without it.
       post({ type: REPLY.FATAL, id: msg.id, kind: msg.type, message, gpuBroken: onGpu && (fatal || msg.type === REQUEST.WARM_UP) });
     } else {
-      post({ type: REPLY.ERROR, id: msg.id, kind: msg.type, message });
+      post({ type: REPLY.ERROR, id: msg.id, kind: msg.type, message, corner: err?.corner });
     }
   } finally {
     if (isTask) {

@@ -37,7 +37,8 @@ export async function launch() {
   });
 }
 
-// Opens the page and collects console errors and page errors.
+// Opens the page and collects console errors, page errors and failed requests (a missing
+// /favicon.ico among them).
 export async function openPage(context, url) {
   const page = await context.newPage();
   const problems = [];
@@ -45,8 +46,30 @@ export async function openPage(context, url) {
   page.on('console', (msg) => {
     if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
   });
+  page.on('response', (response) => {
+    if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
+  });
+  page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`));
   await page.goto(url);
   return { page, problems };
+}
+
+// Presses Tab until the element with id `id` has the focus (keyboard focus, so :focus-visible
+// applies); throws after `max` presses.
+export async function tabTo(page, id, max = 40) {
+  for (let i = 0; i < max; i++) {
+    if (await page.evaluate((want) => document.activeElement?.id === want, id)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`#${id} never took the focus after ${max} presses of Tab`);
+}
+
+// The computed outline of an element (or of the element `selector` picks).
+export async function outline(page, selector) {
+  return page.$eval(selector, (el) => {
+    const style = getComputedStyle(el);
+    return { style: style.outlineStyle, width: style.outlineWidth };
+  });
 }
 
 export const text = (page, id) => page.$eval(`#${id}`, (el) => el.textContent.trim());

@@ -12,7 +12,13 @@
 // Checks: the page reports a backend; Generate draws a grid that is neither blank nor
 // uniform while the main thread stays responsive; an uploaded face photo shows #bpd equal
 // to `realnvp score` on the same file (within 0.01); bad files (corrupt JPEG, not an image, a header claiming 30000x30000
-// pixels, a 300 MB file) fill #error and Generate still works afterwards. Screenshots go
+// pixels, a 300 MB file) fill #error and the error line beside the file input, clear the
+// previous photo's results, and Generate still works afterwards; no request fails (no
+// favicon 404) and the console stays clean. On the CPU page besides: the crop box by
+// keyboard, visible focus, the intro's backend, a corner's error naming the corner, score
+// warnings (an 8x8 PNG with transparency), a blank image's negative bits/dim not called a
+// code length; notices for bad URL parameters; a weight file too large for the page refused
+// with the reason; every module the page imports is shipped in dist/. Screenshots go
 // to $E2E_OUT (runs/e2e).
 
 import assert from 'node:assert/strict';
@@ -20,8 +26,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, openSync, closeSync, ftruncateSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
-  canvasHash, canvasStats, launch, mainThreadBlockedMs, metrics, openPage, runGrid, startServer, text, waitForBackend,
-  waitReady,
+  canvasHash, canvasStats, launch, mainThreadBlockedMs, metrics, openPage, outline, runGrid, startServer, tabTo, text,
+  waitForBackend, waitReady,
 } from './harness.mjs';
 
 const OUT = resolve(process.env.E2E_OUT || 'runs/e2e');
@@ -103,7 +109,39 @@ async function makeInputs(context) {
   const fd = openSync(big, 'w');
   ftruncateSync(fd, 300 * 1024 * 1024);
   closeSync(fd);
-  return { jpeg, shared: findSharedFace(), corrupt, notImage, huge, big };
+  const empty = join(OUT, 'empty.jpg');
+  writeFileSync(empty, '');
+  // An 8x8 PNG, its left half transparent: scored enlarged, with its transparency flattened.
+  const tiny = join(OUT, 'tiny-8x8.png');
+  writeFileSync(tiny, await canvasPng(context, 8, 8, (ctx) => {
+    for (let y = 0; y < 8; y++) {
+      for (let x = 4; x < 8; x++) {
+        ctx.fillStyle = `rgb(${(x * 53 + y * 31) % 256}, ${(x * 17 + y * 71) % 256}, ${(x * 97 + y * 13) % 256})`;
+        ctx.fillRect(x, y, 1, 1);
+      }
+    }
+  }));
+  // A blank white image, whose density puts bits/dim below zero.
+  const white = join(OUT, 'white-96.png');
+  writeFileSync(white, await canvasPng(context, 96, 96, (ctx) => {
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, 96, 96);
+  }));
+  return { jpeg, shared: findSharedFace(), corrupt, notImage, huge, big, empty, tiny, white };
+}
+
+// A PNG drawn by Chromium: `paint(ctx)` runs in the page, on a transparent canvas.
+async function canvasPng(context, width, height, paint) {
+  const page = await context.newPage();
+  const url = await page.evaluate(([w, h, body]) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = w;
+    canvas.height = h;
+    new Function('ctx', body)(canvas.getContext('2d')); // eslint-disable-line no-new-func
+    return canvas.toDataURL('image/png');
+  }, [width, height, `(${paint.toString()})(ctx);`]);
+  await page.close();
+  return Buffer.from(url.split(',')[1], 'base64');
 }
 
 // A valid PNG signature and IHDR claiming 30000x30000 pixels, no image data.
@@ -177,13 +215,49 @@ async function upload(page, file, timeout) {
   return Number(await text(page, 'bpd'));
 }
 
+// A file the page refuses: the message shows in #error and beside the file input, and
+// nothing of the previous photo's results stays on screen.
 async function expectRejected(page, file, pattern) {
   await page.setInputFiles('#upload', file);
   await page.waitForFunction(() => document.getElementById('error').textContent.trim() !== '', null, { timeout: 60_000, polling: 100 });
   const error = await text(page, 'error');
   assert.match(error, pattern, `unexpected message for ${file}`);
-  assert.equal(await text(page, 'bpd'), '', '#bpd must be empty after a failed upload');
+  assert.equal(await text(page, 'score-error'), error, 'the error must also show beside the file input');
+  const beside = await page.$eval('#score-error', (el) => ({
+    visible: !el.hidden && el.getBoundingClientRect().height > 0,
+    alert: el.getAttribute('role'),
+    nearUpload: Boolean(el.closest('#drop')?.contains(document.getElementById('upload'))),
+  }));
+  assert.deepEqual(beside, { visible: true, alert: 'alert', nearUpload: true }, 'the error line beside the file input');
+  await assertResultsCleared(page);
   return error;
+}
+
+async function assertResultsCleared(page) {
+  const left = await page.evaluate(() => {
+    const $ = (id) => document.getElementById(id);
+    const blank = (canvas) => canvas.width === 0 || canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data.every((v) => v === 0);
+    return {
+      bpd: $('bpd').textContent.trim(),
+      photoPanelHidden: $('photo-panel').hidden,
+      photoBlank: blank($('photo')),
+      reconBlank: blank($('recon')),
+      cropBlank: blank($('crop')),
+      perScale: $('per-scale').rows.length,
+      warningsHidden: $('score-warnings').hidden,
+      reconInfo: $('recon-info').textContent.trim(),
+      validationMarker: Boolean(document.querySelector('#validation-strip .marker')),
+    };
+  });
+  assert.deepEqual(left, {
+    bpd: '', photoPanelHidden: true, photoBlank: true, reconBlank: true, cropBlank: true, perScale: 0, warningsHidden: true,
+    reconInfo: '', validationMarker: false,
+  }, 'a failed upload must clear the previous photo and its results');
+}
+
+// No failed request (a /favicon.ico 404 included), no page error, no console error.
+function assertNoProblems(problems) {
+  assert.deepEqual(problems, [], `browser problems:\n  ${problems.join('\n  ')}`);
 }
 
 async function scenario(context, base, label, query, inputs) {
@@ -237,7 +311,7 @@ async function scenario(context, base, label, query, inputs) {
   }
   await page.screenshot({ path: join(OUT, `page-${label}.png`), fullPage: true });
 
-  await check(`${label}: bad files fill #error, and Generate still works afterwards`, async () => {
+  await check(`${label}: bad files fill #error and the line beside the file input, clear the old results, and Generate still works afterwards`, async () => {
     const messages = [
       await expectRejected(page, inputs.corrupt, /decod|corrupt|truncat|end of|invalid/i),
       await expectRejected(page, inputs.notImage, /not an image/i),
@@ -263,8 +337,7 @@ async function scenario(context, base, label, query, inputs) {
   await page.screenshot({ path: join(OUT, `page-${label}-end.png`), fullPage: true });
   const m = await metrics(page);
   console.log(`     metrics: first faces ${m.firstFacesMs} ms, generations ${m.generations.map((g) => Math.round(g.ms)).join(', ')} ms, scores ${m.scores.map((s) => Math.round(s.ms)).join(', ')} ms`);
-  const serious = problems.filter((p) => !/Failed to load resource|favicon/.test(p));
-  if (serious.length) console.log(`     browser console:\n       ${serious.join('\n       ')}`);
+  await check(`${label}: no request failed (no favicon 404) and the console shows no error`, () => assertNoProblems(problems));
   await page.close();
   return backend;
 }
@@ -313,9 +386,202 @@ async function forcedCpu(context, base, workers, inputs) {
     await page.waitForFunction(() => /input|rounding/.test(document.getElementById('recon-info').textContent), null, { timeout: SLOW });
     assert.ok((await canvasStats(page, 'recon')).std > 5, 'the reconstruction is blank');
   });
-  const serious = problems.filter((p) => !/Failed to load resource|favicon/.test(p));
-  if (serious.length) console.log(`     browser console:\n       ${serious.join('\n       ')}`);
+  if (workers === 1) await pageBehaviour(page, inputs);
+  await check(`${label}: no request failed (no favicon 404) and the console shows no error`, () => assertNoProblems(problems));
   await page.close();
+}
+
+// Uploads a photo the page accepts and waits for its score (and reconstruction).
+async function scoreFile(page, file) {
+  const before = (await metrics(page)).scores.length;
+  const bpd = await upload(page, file, SLOW);
+  await page.waitForFunction((n) => window.realnvp.metrics.scores.length > n, before, { timeout: SLOW, polling: 100 });
+  return bpd;
+}
+
+// The page's behaviour beyond the numbers, on a CPU page with face.jpg (180x130) scored.
+async function pageBehaviour(page, inputs) {
+  await check('cpu: the crop box takes keyboard focus; arrows move it, Shift+arrows resize it, then it is scored', async () => {
+    const crop = () => page.$eval('#photo', (el) => el.dataset.crop);
+    assert.equal(await crop(), '25,0,130', 'face.jpg starts with its centred square');
+    await page.focus('#centre-crop');
+    await tabTo(page, 'photo', 3); // the next stop after "centre it"
+    const ring = await outline(page, '#photo');
+    assert.notEqual(ring.style, 'none', 'the focused crop box shows a focus ring');
+    const label = await page.$eval('#photo', (el) => el.getAttribute('aria-label'));
+    assert.match(label, /arrow keys move it/i);
+    assert.match(label, /Shift/);
+    const scores = (await metrics(page)).scores.length;
+    await page.keyboard.press('ArrowRight'); // 4 px: the photo is shown at its own size
+    assert.equal(await crop(), '29,0,130');
+    await page.keyboard.press('Control+ArrowRight'); // 40 px, stopped by the photo's edge
+    assert.equal(await crop(), '50,0,130');
+    await page.keyboard.press('Shift+ArrowLeft'); // 8 px smaller about its centre
+    assert.equal(await crop(), '54,4,122');
+    await page.keyboard.press('Shift+ArrowRight');
+    await page.keyboard.press('Shift+ArrowRight'); // larger than the photo is high: stays square, inside
+    assert.equal(await crop(), '50,0,130');
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await crop(), '46,0,130');
+    assert.match(await text(page, 'crop-info'), /crop x 46, y 0, side 130/);
+    await page.waitForFunction((n) => window.realnvp.metrics.scores.length > n, scores, { timeout: SLOW, polling: 100 });
+    await page.waitForTimeout(1000); // any later score would have been sent by now
+    const m = await metrics(page);
+    const made = m.scores.slice(scores);
+    console.log(`     ${made.length} score(s) after 6 keys: ${made.map((s) => `${JSON.stringify(s.crop)} ${s.bpd.toFixed(3)}`).join('; ')}`);
+    assert.deepEqual(made.at(-1).crop, { x: 46, y: 0, side: 130 }, 'the last score is of the last crop');
+    assert.ok(made.length <= 2, `keys in a row are scored once they stop, not one score per key (${made.length})`);
+    assert.equal(Number(await text(page, 'bpd')).toFixed(3), made.at(-1).bpd.toFixed(3));
+  });
+
+  await check('cpu: every control shows a focus ring when reached by keyboard', async () => {
+    await page.focus('#seed');
+    await tabTo(page, 'generate', 4);
+    assert.notEqual((await outline(page, '#generate')).style, 'none', 'Generate button');
+    await page.focus('#interpolate');
+    await tabTo(page, 'upload', 3);
+    // The file input is hidden inside its label, which shows the ring.
+    assert.notEqual((await outline(page, 'label:has(#upload)')).style, 'none', 'the score file input (its label)');
+    await page.focus('#corner-seed-0');
+    await tabTo(page, 'corner-file-0', 3);
+    assert.notEqual((await outline(page, 'label:has(#corner-file-0)')).style, 'none', 'a corner file input (its label)');
+    await page.focus('#generate');
+    await tabTo(page, 'random-seed', 2);
+    assert.notEqual((await outline(page, '#random-seed')).style, 'none', 'Random seed button');
+    await page.focus('.lede a');
+    await tabTo(page, 'temperature', 2);
+    assert.notEqual((await outline(page, '#temperature')).style, 'none', 'temperature slider');
+  });
+
+  await check('cpu: the intro says the page runs on the CPU, not the GPU', async () => {
+    const intro = await page.$eval('.lede', (el) => el.textContent.replace(/\s+/g, ' '));
+    console.log(`     ${intro}`);
+    assert.match(intro, /on your CPU \(1 worker\)/);
+    assert.doesNotMatch(intro, /on your (own )?GPU|GPU through WebGPU/);
+  });
+
+  await check('cpu: a corner\'s error names the corner, beside it and in #error', async () => {
+    await page.fill('#corner-seed-1', 'abc');
+    await page.click('#interpolate');
+    const beside = await text(page, 'corner-error-1');
+    assert.match(beside, /^Top right corner: the seed must be a whole number/);
+    assert.equal(await text(page, 'error'), beside);
+    await page.fill('#corner-seed-1', '2');
+    await page.setInputFiles('#corner-file-2', inputs.empty);
+    await page.waitForFunction(() => document.getElementById('corner-error-2').textContent !== '', null, { timeout: 10_000 });
+    assert.match(await text(page, 'corner-error-2'), /^Bottom left corner: .*empty/);
+  });
+
+  await check('cpu: an 8x8 PNG with transparency is scored with its warnings beside the number', async () => {
+    await scoreFile(page, inputs.tiny);
+    const warnings = await page.$$eval('#score-warnings li', (items) => items.map((li) => li.textContent));
+    console.log(`     #bpd ${await text(page, 'bpd')}; warnings:\n       ${warnings.join('\n       ')}`);
+    assert.ok(warnings.some((w) => /enlarged/i.test(w)), 'an enlarged crop is said so');
+    assert.ok(warnings.some((w) => /transparent/i.test(w)), 'flattened transparency is said so');
+    assert.ok(await page.$eval('#score-warnings', (el) => !el.hidden && el.closest('#score-results') !== null));
+  });
+
+  await check('cpu: a blank white image scores below zero, and the page says that is not a code length', async () => {
+    const bpd = await scoreFile(page, inputs.white);
+    console.log(`     #bpd ${bpd}`);
+    assert.ok(bpd < 0, `a blank image scored ${bpd} bits/dim`);
+    const note = await page.$eval('#bpd-negative', (el) => (el.hidden ? '' : el.textContent));
+    assert.match(note, /a negative value is not a code length/);
+    // Wherever the page says "code length", it says what bits/dim is not.
+    const claims = await page.evaluate(() => document.body.innerText.replace(/\s+/g, ' ').match(/.{0,20}code length/g) || []);
+    for (const claim of claims) assert.match(claim, /(not a|no) code length$/, `"${claim}"`);
+    assert.match(await text(page, 'bpd-explained'), /density/);
+  });
+
+  await check('cpu: a failed upload after a good one clears the photo and its results', async () => {
+    assert.notEqual(await text(page, 'bpd'), '');
+    const error = await expectRejected(page, inputs.empty, /empty/);
+    console.log(`     #score-error: ${error}`);
+  });
+}
+
+// Bad URL parameters: a notice says what was ignored and what the page uses instead.
+async function urlNotices(context, base) {
+  const cases = [
+    ['?backend=nonsense&n=abc&colour=blue&workers=1', [/\?backend=nonsense is not one of/, /\?n=abc is not a whole number of faces from 1 to 256, so the first grid has 16/, /\?colour is not a parameter/]],
+    ['?backend=cpu&workers=1&n=0', [/\?n=0 is not a whole number of faces from 1 to 256/]],
+    ['?backend=cpu&workers=1&n=9999', [/\?n=9999 is not a whole number of faces from 1 to 256/]],
+    ['?backend=cpu&workers=0&weights=', [/\?workers=0 is not a whole number from 1 to 8/, /\?weights= is not an address/]],
+  ];
+  for (const [query, patterns] of cases) {
+    await check(`${query} shows a notice for each parameter it does not use`, async () => {
+      const { page, problems } = await openPage(context, `${base}${query}`);
+      try {
+        await page.waitForFunction((n) => document.getElementById('url-notice').querySelectorAll('span').length >= n, patterns.length, { timeout: 120_000, polling: 100 });
+        const notice = await text(page, 'url-notice');
+        console.log(`     ${notice}`);
+        for (const pattern of patterns) assert.match(notice, pattern);
+        assert.ok(await page.$eval('#url-notice', (el) => !el.hidden));
+        if (/n=/.test(query)) assert.equal(await page.$eval('#count', (el) => el.value), '16', 'the default number of faces');
+        assertNoProblems(problems);
+      } finally {
+        await page.close();
+      }
+    });
+  }
+  await check('?n=2 (in range, not in the menu) draws a first grid of 2 faces without a notice', async () => {
+    const { page } = await openPage(context, `${base}?backend=cpu&workers=1&n=2`);
+    try {
+      await waitReady(page, SLOW);
+      assert.equal(await page.$eval('#count', (el) => el.value), '2');
+      assert.equal((await metrics(page)).firstGrid.n, 2);
+      assert.equal(await page.$eval('#url-notice', (el) => el.hidden), true);
+    } finally {
+      await page.close();
+    }
+  });
+}
+
+// A weight file describing 1024x1024 images (a header alone, as a data: URL) is refused by
+// Model.load with the reason, which the page shows instead of stalling.
+async function tooLargeWeights(context, base) {
+  await check('a weight file too large for the page is refused with the reason', async () => {
+    const config = JSON.parse(headerConfig(WEIGHTS));
+    const json = JSON.stringify({
+      __metadata__: { format: 'realnvp-web', format_version: '1', config: JSON.stringify({ ...config, image_size: 1024 }) },
+    });
+    const header = Buffer.from(json.padEnd(Math.ceil(json.length / 8) * 8, ' '));
+    const file = Buffer.concat([Buffer.alloc(8), header]);
+    file.writeBigUInt64LE(BigInt(header.length), 0);
+    const weights = `data:application/octet-stream;base64,${file.toString('base64')}`;
+    const { page } = await openPage(context, `${base}?backend=cpu&workers=1&weights=${encodeURIComponent(weights)}`);
+    try {
+      await page.waitForFunction(() => document.getElementById('error').textContent !== '', null, { timeout: 120_000, polling: 100 });
+      const error = await text(page, 'error');
+      console.log(`     #error: ${error}\n     #status: ${await text(page, 'status')}`);
+      assert.match(error, /1024x1024 images; the page runs models of at most \d+x\d+/);
+      assert.match(await text(page, 'status'), /Stopped/);
+    } finally {
+      await page.close();
+    }
+  });
+}
+
+function headerConfig(path) {
+  const bytes = readFileSync(path);
+  const length = Number(bytes.readBigUInt64LE(0));
+  return JSON.parse(bytes.subarray(8, 8 + length).toString('utf8')).__metadata__.config;
+}
+
+// Every module the page imports (and the worker it starts) is copied into dist/ by trunk:
+// index.html lists each with a copy-file link.
+function shippedModules() {
+  const missing = [];
+  const listed = readFileSync('index.html', 'utf8');
+  for (const name of readdirSync('web').filter((f) => f.endsWith('.js'))) {
+    const source = readFileSync(join('web', name), 'utf8');
+    const imports = [...source.matchAll(/(?:from|import)\s*\(?\s*'\.\/([\w-]+\.js)'|new URL\('([\w-]+\.js)'/g)].map((m) => m[1] || m[2]);
+    for (const file of [name, ...imports]) {
+      if (!listed.includes(`href="web/${file}"`)) missing.push(`${file} (no copy-file link in index.html)`);
+      else if (!existsSync(join('dist', file))) missing.push(`${file} (not in dist/: rebuild)`);
+    }
+  }
+  assert.deepEqual([...new Set(missing)], []);
 }
 
 // A ?workers value the page cannot use is said so, and the default is used instead.
@@ -323,7 +589,7 @@ async function badWorkers(context, base) {
   const { page } = await openPage(context, `${base}?backend=cpu&workers=lots&n=1`);
   await check('cpu: ?workers=lots shows a notice and starts the default number of workers', async () => {
     const backend = await waitForBackend(page, 120_000);
-    const note = await text(page, 'backend-note');
+    const note = await text(page, 'url-notice');
     console.log(`     #backend: ${backend}\n     note: ${note}`);
     assert.match(note, /\?workers=lots is not a whole number/);
     const { workers } = await metrics(page);
@@ -333,7 +599,14 @@ async function badWorkers(context, base) {
   await page.close();
 }
 
+await check('every module the page imports is shipped in dist/', shippedModules);
 const { server, url } = await startServer('dist');
+// Every request the server answered with an error, whichever page made it: the browser's own
+// /favicon.ico request is not among a page's network events, only its console line is.
+const serverErrors = [];
+server.on('request', (req, res) => res.on('finish', () => {
+  if (res.statusCode >= 400) serverErrors.push(`${res.statusCode} ${req.url}`);
+}));
 const context = await launch();
 try {
   const inputs = await makeInputs(context);
@@ -344,7 +617,10 @@ try {
     await forcedCpu(context, url, 1, inputs);
     await forcedCpu(context, url, 2, inputs);
     await badWorkers(context, url);
+    await urlNotices(context, url);
+    await tooLargeWeights(context, url);
   }
+  await check('the server answered no request with an error (no /favicon.ico 404)', () => assert.deepEqual(serverErrors, []));
 } finally {
   await context.close();
   server.close();

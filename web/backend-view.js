@@ -1,0 +1,38 @@
+// Where the model runs, said in three places once the first worker knows: #backend in the
+// status bar, #backend-note (why not the GPU, when it is not) and the intro's #intro-backend,
+// which must not promise a GPU the page is not using.
+
+import { $ } from './dom.js';
+import { plural } from './pool.js';
+
+// msg: REPLY.BACKEND with the pool's worker count (sent again when a CPU helper fails to start).
+export function showBackend(msg) {
+  const workers = plural(msg.workers, 'worker');
+  const backend = $('backend');
+  if (msg.kind === 'webgpu') {
+    const software = msg.software ? ' (software adapter)' : '';
+    backend.textContent = `webgpu · ${msg.adapter || 'adapter name not given'}${software}`;
+  } else {
+    // The CPU backend is single-threaded in wasm: each worker is one thread.
+    backend.textContent = `cpu · ${msg.adapter}, ${workers}`;
+  }
+  backend.dataset.kind = msg.kind;
+
+  let note = '';
+  let intro;
+  if (msg.kind === 'webgpu' && msg.software) {
+    note = 'This WebGPU adapter is a software renderer (no GPU is in use), which is slow for this model: a 16-face grid ' +
+      'can take minutes. Without ?backend=webgpu in the address the page uses its CPU backend here, which is faster.';
+    intro = 'through WebGPU on a software renderer: your CPU imitating a GPU, not a GPU';
+  } else if (msg.kind === 'webgpu') {
+    intro = `on your GPU through WebGPU${msg.adapter ? ` (${msg.adapter})` : ''}`;
+  } else {
+    const reason = msg.reason || 'no reason given';
+    note = `Running on the CPU backend: ${reason}. A CPU is much slower than a GPU; ` +
+      `the page draws on ${workers} at once (?workers=N in the address to change that).`;
+    intro = `on your CPU (${workers}), not a GPU: ${reason}`;
+  }
+  $('backend-note').textContent = note;
+  $('backend-note').hidden = !note;
+  $('intro-backend').textContent = intro;
+}

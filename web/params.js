@@ -1,0 +1,68 @@
+// The URL parameters the page reads, each checked. A value the page cannot use gets a notice
+// that says what was ignored and what the page does instead (shown in #url-notice).
+//
+//   ?backend=auto|cpu|webgpu  auto (default): WebGPU on a GPU, else the CPU backend; cpu forces
+//                             the wasm CPU backend; webgpu uses WebGPU even on a software adapter
+//   ?workers=N                CPU workers, 1 to MAX_CPU_WORKERS (default: one per core)
+//   ?n=K                      faces in the first grid, 1 to the Rust limit (wasm limits().maxFaces)
+//   ?weights=URL              another weight file (http, https, data or blob address)
+
+import { cpuWorkerPlan } from './pool.js';
+
+export const DEFAULT_WEIGHTS = 'faces64.safetensors';
+const BACKENDS = ['auto', 'cpu', 'webgpu'];
+const KNOWN = ['backend', 'workers', 'n', 'weights'];
+const FETCHABLE = ['http:', 'https:', 'data:', 'blob:'];
+
+// A value as the notice quotes it: a long data: URL would fill the screen.
+const quote = (value) => (value.length > 40 ? `${value.slice(0, 37)}…` : value);
+
+// Everything but ?n, whose limit comes from the wasm (facesParam).
+export function readParams(search = location.search, base = location.href) {
+  const params = new URLSearchParams(search);
+  const notices = [];
+
+  let backend = 'auto';
+  const askedBackend = params.get('backend');
+  if (askedBackend !== null) {
+    if (BACKENDS.includes(askedBackend)) backend = askedBackend;
+    else {
+      notices.push(`?backend=${quote(askedBackend)} is not one of ${BACKENDS.join(', ')}, so the page picks the backend itself ` +
+        '(WebGPU on a GPU, else the CPU).');
+    }
+  }
+
+  const workerPlan = cpuWorkerPlan(params.get('workers'));
+  if (workerPlan.notice) notices.push(workerPlan.notice);
+
+  let weights = new URL(DEFAULT_WEIGHTS, base).href;
+  const askedWeights = params.get('weights');
+  if (askedWeights !== null) {
+    let url = null;
+    try {
+      url = askedWeights.trim() ? new URL(askedWeights, base) : null;
+    } catch {
+      url = null;
+    }
+    if (url && FETCHABLE.includes(url.protocol)) weights = url.href;
+    else notices.push(`?weights=${quote(askedWeights)} is not an address the page can download, so it loads the shipped model (${DEFAULT_WEIGHTS}).`);
+  }
+
+  for (const key of new Set(params.keys())) {
+    if (!KNOWN.includes(key)) {
+      notices.push(`?${quote(key)} is not a parameter this page reads (it reads ${KNOWN.map((k) => `?${k}`).join(', ')}), so it is ignored.`);
+    }
+  }
+  return { backend, workerPlan, weights, faces: params.get('n'), notices };
+}
+
+// ?n, once the wasm has said how many faces one grid may have. `fallback`: the page's default.
+export function facesParam(raw, maxFaces, fallback) {
+  if (raw === null) return { n: fallback, notice: null };
+  const n = Number(raw);
+  if (/^\d+$/.test(raw.trim()) && n >= 1 && n <= maxFaces) return { n, notice: null };
+  return {
+    n: fallback,
+    notice: `?n=${quote(raw)} is not a whole number of faces from 1 to ${maxFaces}, so the first grid has ${fallback}.`,
+  };
+}

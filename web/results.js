@@ -1,0 +1,138 @@
+// The score panel's results: bits/dim with the warnings that qualify it, the model input and
+// its reconstruction, the PNG comparison, the per-scale table and where the score falls
+// among the validation faces.
+
+import { clearCanvas, drawImage } from './canvas.js';
+import { $ } from './dom.js';
+import { modelInfo } from './model-info.js';
+import { bpdAtQuantile, percentile } from './stats.js';
+
+const pct = (q) => `${Math.round(q * 100)}%`;
+
+// Empty, as before any photo: a failed upload leaves nothing of the previous photo's results.
+export function clearResults() {
+  for (const id of ['bpd', 'crop-info', 'recon-info', 'png-bpd', 'score-time']) $(id).textContent = '';
+  clearCanvas($('crop'));
+  clearCanvas($('recon'));
+  showWarnings([]);
+  $('bpd-negative').hidden = true;
+  $('per-scale').textContent = '';
+  renderValidation();
+  $('score-results').classList.add('stale');
+}
+
+// A new crop is being scored: the old numbers go, the panel is greyed until they come.
+export function showScoring() {
+  $('bpd').textContent = '';
+  $('recon-info').textContent = '';
+  showWarnings([]);
+  $('bpd-negative').hidden = true;
+  $('score-results').classList.add('stale');
+}
+
+export function showCrop({ x, y, side }) {
+  $('crop-info').textContent = `crop x ${x}, y ${y}, side ${side} px → ${modelInfo.imageSize}×${modelInfo.imageSize}`;
+}
+
+export function showScore(msg) {
+  const size = modelInfo.imageSize;
+  drawImage($('crop'), msg.crop, size, size);
+  $('bpd').textContent = msg.bpd.toFixed(3);
+  // Below zero the density exceeds one per pixel bin: no code is that short.
+  $('bpd-negative').hidden = !(msg.bpd < 0);
+  showWarnings(msg.warnings || []);
+  $('score-results').classList.remove('stale');
+  $('png-bpd').textContent = msg.pngBpd.toFixed(3);
+  $('score-time').textContent = `scored in ${Math.round(msg.ms)} ms (${modelInfo.backend})`;
+  renderPerScale(msg.perScale);
+  renderValidation(msg.bpd);
+  clearCanvas($('recon'));
+  $('recon-info').textContent = 'reconstructing…';
+}
+
+export function showRecon(msg) {
+  const size = modelInfo.imageSize;
+  drawImage($('recon'), msg.rgba, size, size);
+  $('recon-info').textContent =
+    msg.maxError === 0 ? 'identical to the input' : `differs from the input by at most ${msg.maxError}/255 (float rounding)`;
+  $('score-time').textContent += `, reconstructed in ${Math.round(msg.ms)} ms`;
+}
+
+// The Rust sentences (Score.warnings), e.g. "enlarged: the crop is 8x8 pixels, ...".
+function showWarnings(warnings) {
+  const list = $('score-warnings');
+  list.textContent = '';
+  for (const w of warnings) {
+    const item = document.createElement('li');
+    item.textContent = `${w.charAt(0).toUpperCase()}${w.slice(1)}`;
+    list.appendChild(item);
+  }
+  list.hidden = warnings.length === 0;
+}
+
+function renderPerScale(parts) {
+  const table = $('per-scale');
+  table.textContent = '';
+  const validation = modelInfo.stats?.valPerScale || [];
+  const head = table.insertRow();
+  for (const h of ['scale', 'latent', 'this crop', 'validation mean']) {
+    const th = document.createElement('th');
+    th.textContent = h;
+    head.appendChild(th);
+  }
+  parts.forEach((v, i) => {
+    const shape = modelInfo.latentShapes[i];
+    const row = table.insertRow();
+    row.insertCell().textContent = String(i + 1);
+    row.insertCell().textContent = shape ? shape.join('×') : '–';
+    row.insertCell().textContent = v.toFixed(3);
+    row.insertCell().textContent = typeof validation[i] === 'number' ? validation[i].toFixed(3) : '–';
+  });
+}
+
+// The validation faces' spread as a strip (quantiles shipped with the weights), with this
+// crop's score on it when there is one.
+export function renderValidation(bpd) {
+  const stats = modelInfo.stats;
+  const box = $('validation');
+  const strip = $('validation-strip');
+  strip.textContent = '';
+  if (!stats?.quantiles.length) {
+    box.textContent = modelInfo.ready ? 'The weight file carries no validation statistics.' : '';
+    return;
+  }
+  const points = stats.quantiles;
+  const [qLo, lo] = points[0];
+  const [qHi, hi] = points[points.length - 1];
+  const median = bpdAtQuantile(stats, 0.5);
+  const n = stats.valImages ?? '?';
+  const at = (v) => `${(100 * (v - lo)) / Math.max(hi - lo, 1e-9)}%`;
+  for (const [v, label] of [[lo, `${pct(qLo)}: ${lo.toFixed(2)}`], [median, `median ${median.toFixed(2)}`], [hi, `${pct(qHi)}: ${hi.toFixed(2)}`]]) {
+    const tag = document.createElement('span');
+    tag.className = 'label';
+    tag.style.left = at(v);
+    tag.textContent = label;
+    strip.appendChild(tag);
+  }
+  for (const [q, v] of points) {
+    const tick = document.createElement('span');
+    tick.className = 'tick';
+    tick.style.left = at(v);
+    tick.title = `${pct(q)} of validation faces score below ${v.toFixed(3)}`;
+    strip.appendChild(tick);
+  }
+  if (bpd === undefined) {
+    box.textContent = `Validation faces (${n} photos of people the model never saw): median ${median.toFixed(3)} bits/dim, ` +
+      `${pct(qHi - qLo)} between ${lo.toFixed(3)} and ${hi.toFixed(3)}.`;
+    return;
+  }
+  const marker = document.createElement('span');
+  marker.className = 'marker';
+  marker.style.left = at(Math.min(Math.max(bpd, lo), hi));
+  strip.appendChild(marker);
+  const where = percentile(stats, bpd);
+  if (!where) box.textContent = '';
+  else if (where.below !== undefined) box.textContent = `Lower than ${pct(1 - where.below)} of validation faces: the model finds this crop unusually likely.`;
+  else if (where.above !== undefined) box.textContent = `Higher than ${pct(where.above)} of validation faces: unusual for this model (not a face, or not framed like its training faces?).`;
+  else box.textContent = `Higher than ${pct(where.at)} of the ${n} validation faces (median ${median.toFixed(3)}).`;
+}
