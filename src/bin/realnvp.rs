@@ -325,6 +325,26 @@ mod cli {
         Ok(loaded.model.fold_weight_norm())
     }
 
+    /// The model on the CPU and its attribute file (by default beside the weight file).
+    fn load_with_attributes(
+        weights: Option<PathBuf>,
+        attributes: Option<PathBuf>,
+    ) -> Result<(RealNvp, realnvp::attributes::Attributes)> {
+        let path = weights_path(weights)?;
+        let model = load(Some(path.clone()), &device(Backend::Cpu)?)?;
+        let attributes = edit::load_attributes(&edit::attributes_path(attributes, &path), &model)?;
+        Ok((model, attributes))
+    }
+
+    /// One unreadable file's line in a per-file report (`score`, `attributes`).
+    pub(super) fn print_file_error(name: &str, error: &str, json: bool) {
+        if json {
+            println!("{}", serde_json::json!({"file": name, "error": error}));
+        } else {
+            println!("{name}: error: {error}");
+        }
+    }
+
     pub(super) fn pixels_of<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
         t.into_data()
             .convert::<f32>()
@@ -513,10 +533,7 @@ mod cli {
                 json,
                 files,
             } => {
-                let path = weights_path(weights)?;
-                let model = load(Some(path.clone()), &device(Backend::Cpu)?)?;
-                let attributes =
-                    edit::load_attributes(&edit::attributes_path(attributes, &path), &model)?;
+                let (model, attributes) = load_with_attributes(weights, attributes)?;
                 edit::attributes_command(&model, &attributes, &files, json)
             }
             Command::Edit {
@@ -527,10 +544,7 @@ mod cli {
                 amounts,
                 out,
             } => {
-                let path = weights_path(weights)?;
-                let model = load(Some(path.clone()), &device(Backend::Cpu)?)?;
-                let attributes =
-                    edit::load_attributes(&edit::attributes_path(attributes, &path), &model)?;
+                let (model, attributes) = load_with_attributes(weights, attributes)?;
                 edit::edit_command(&model, &attributes, &photo, &attribute, &amounts, &out)
             }
             Command::Evaluate {
@@ -662,11 +676,7 @@ mod cli {
             match input {
                 Err(error) => {
                     failed = true;
-                    if json {
-                        println!("{}", serde_json::json!({"file": name, "error": error}));
-                    } else {
-                        println!("{name}: error: {error}");
-                    }
+                    print_file_error(&name, error, json);
                 }
                 Ok(input) => {
                     let score = scores.next().expect("one score per readable file");

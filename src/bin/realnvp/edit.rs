@@ -160,6 +160,13 @@ pub fn attributes_command(
     json: bool,
 ) -> Result<ExitCode> {
     let size = model.config().image_size;
+    // Each direction on the device once, not once per file.
+    let shapes = model.config().latent_shapes();
+    let directions: Vec<_> = attributes
+        .directions
+        .iter()
+        .map(|d| d.on_device(&shapes, &model.device()))
+        .collect();
     let mut failed = false;
     for file in files {
         let name = file.display().to_string();
@@ -169,18 +176,12 @@ pub fn attributes_command(
         match pixels {
             Err(error) => {
                 failed = true;
-                if json {
-                    println!("{}", serde_json::json!({"file": name, "error": error}));
-                } else {
-                    println!("{name}: error: {error}");
-                }
+                super::cli::print_file_error(&name, &error, json);
             }
             Ok(pixels) => {
                 let latents = encode_one(model, &pixels);
-                let shapes = model.config().latent_shapes();
                 let mut coordinates = serde_json::Map::new();
-                for d in &attributes.directions {
-                    let on_device = d.on_device(&shapes, &model.device());
+                for (d, on_device) in attributes.directions.iter().zip(&directions) {
                     let c = super::cli::pixels_of(on_device.coordinates(&latents))?[0];
                     let c = (c as f64 * 1e4).round() / 1e4;
                     coordinates.insert(d.name.clone(), serde_json::json!(c));
