@@ -7,8 +7,9 @@ use wasm_bindgen::prelude::*;
 
 use super::{Latents, Model, read_values, rgba};
 use crate::attributes::{Attributes, DeviceDirection};
-use crate::image::from_values;
+use crate::image::{from_values, to_tensor};
 use crate::limits;
+use crate::model::Likelihood;
 
 /// The attribute directions of one model, on its device.
 #[wasm_bindgen]
@@ -87,18 +88,21 @@ impl Model {
         for (d, amount) in directions.on_device.iter().zip(&amounts) {
             z = d.edit(z, *amount);
         }
-        let pixels = self.model.decode(z);
-        let bits = self.model.score(pixels.clone()).bits_per_dim;
         let size = self.model.config().image_size;
-        let values = read_values(Tensor::cat(
-            vec![bits, pixels.reshape([3 * size * size])],
-            0,
-        ))
-        .await?;
-        let face = from_values(&values[1..], 1, size).remove(0);
+        let values = read_values(self.model.decode(z)).await?;
+        let face = from_values(&values, 1, size).remove(0);
+        // Scored as the image it is (8-bit pixels at their bin centres), so the number is
+        // what `realnvp score` says of the edited face saved as PNG.
+        let costs = self.model.costs_at_bin_centres(to_tensor(
+            std::slice::from_ref(&face),
+            size,
+            &self.model.device(),
+        ));
+        let likelihood = Likelihood::of(&costs, self.model.config().dims());
+        let bits = read_values(likelihood.bits_per_dim).await?;
         Ok(Edited {
             rgba: rgba(&face),
-            bits_per_dim: values[0] as f64,
+            bits_per_dim: bits[0] as f64,
         })
     }
 }
