@@ -19,12 +19,17 @@
 //   crop-box.js    the crop box: drawing, pointer and keyboard
 //   camera.js      camera snapshots
 //   results.js     bits/dim, warnings, reconstruction, per-scale table, validation
+//   face-panel.js  one face looked at closer: the scored crop or a picked generated face
+//   bits-map-view.js where its bits go: the bits map overlay, its colour scale, the JSON
+//   edit-view.js   its edits along the attribute directions: sliders and the strip
 //   backend-view.js where the model runs: status bar, note, intro
 //   metrics.js     numbers for the tests and benchmarks (window.realnvp)
 
 import { showBackend } from './backend-view.js';
 import { ModelClient } from './client.js';
 import { $ } from './dom.js';
+import { onEditError, onEdited, buildSliders } from './edit-view.js';
+import { faceScored, wireFacePanel } from './face-panel.js';
 import { applyLimits, defaultFaces, selectFaces } from './form.js';
 import { generate, onGenerateDone, onGenerateError, onGenerateFaces, wireGenerate } from './generate.js';
 import {
@@ -51,6 +56,7 @@ export function main(urls) {
   client = new ModelClient({
     urls,
     weights: params.weights,
+    attributes: params.attributes,
     cpuWorkers: params.workerPlan.count,
     onReply,
     onBusy,
@@ -58,6 +64,7 @@ export function main(urls) {
   wireGenerate(client, onFirstGrid);
   wireInterpolate(client);
   wireScore(client);
+  wireFacePanel(client);
   setStatus('Starting…');
   client.start(params.backend);
 }
@@ -92,6 +99,10 @@ function onReply(msg, job) {
       return onScore(msg, job);
     case REPLY.RECON:
       return onRecon(msg, job);
+    case REPLY.FACE:
+      return faceScored(job.key, msg);
+    case REPLY.EDITED:
+      return onEdited(msg, job);
     case REPLY.WARM:
       metrics.warmUpMs = msg.ms;
       return becomeReady();
@@ -106,6 +117,8 @@ function onError(msg, job) {
   if (job.kind === JOB.GENERATE) return onGenerateError(msg);
   if (job.kind === JOB.INTERPOLATE || job.corner !== undefined) return onInterpolateError(msg, job);
   if (job.kind === JOB.PHOTO || job.kind === JOB.SCORE) return onScoreError(msg, job);
+  if (job.kind === JOB.EDIT || job.kind === JOB.STRIP) return onEditError(msg, job);
+  if (job.kind === JOB.FACE) return showError(`Scoring the face failed: ${msg.message}`, 'edit-error');
   showError(`${job.kind} failed: ${msg.message}`);
 }
 
@@ -139,6 +152,10 @@ function onReady(msg) {
   modelInfo.imageSize = msg.imageSize;
   modelInfo.latentShapes = triples(msg.latentShapes);
   modelInfo.stats = parseStats(msg.stats);
+  modelInfo.attributes = msg.attributes;
+  modelInfo.attributesNote = msg.attributesNote;
+  modelInfo.heatmapStops = msg.heatmapStops;
+  buildSliders();
   metrics.load = { ...msg.timings, weightsBytes: msg.weightsBytes, wasmBytes: msg.wasmBytes };
   hideProgress();
   const size = msg.imageSize;

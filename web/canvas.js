@@ -37,3 +37,23 @@ export function drawImage(canvas, rgba, width, height) {
 export function clearCanvas(canvas) {
   canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
 }
+
+// The face of a grid from gridCanvas under the point (x, y) in CSS pixels from the canvas's
+// top left corner, or -1 off the faces (a gap, past the last face).
+export function tileAt(canvas, x, y, count, cols, size) {
+  const rect = canvas.getBoundingClientRect();
+  const px = (x * canvas.width) / rect.width - PAD;
+  const py = (y * canvas.height) / rect.height - PAD;
+  const col = Math.floor(px / (size + PAD));
+  const row = Math.floor(py / (size + PAD));
+  const inside = px - col * (size + PAD) < size && py - row * (size + PAD) < size;
+  const n = row * cols + col;
+  return px >= 0 && py >= 0 && col < cols && inside && n < count ? n : -1;
+}
+
+// Face `n` of a grid from gridCanvas, as RGBA (size^2 x 4): the pixels drawn, exactly.
+export function readTile(canvas, n, cols, size) {
+  const x = PAD + (n % cols) * (size + PAD);
+  const y = PAD + Math.floor(n / cols) * (size + PAD);
+  return new Uint8Array(canvas.getContext('2d').getImageData(x, y, size, size).data.buffer);
+}

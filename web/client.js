@@ -6,17 +6,18 @@
 import { POOL, REPLY } from './messages.js';
 import { WorkerPool, jobSlot } from './pool.js';
 
-// Replies after which a job has nothing more to say.
-const LAST = new Set([REPLY.PHOTO, REPLY.RECON, REPLY.WARM, REPLY.ERROR, POOL.DONE]);
+// Replies after which a job has nothing more to say (besides any reply marked `final`).
+const LAST = new Set([REPLY.PHOTO, REPLY.RECON, REPLY.WARM, REPLY.FACE, REPLY.ERROR, POOL.DONE]);
 // Replies about the workers themselves, not about a job.
 const ABOUT_WORKERS = new Set([REPLY.STATUS, REPLY.PROGRESS, REPLY.LIMITS, REPLY.BACKEND, REPLY.READY, REPLY.FATAL]);
 
 export class ModelClient {
   // onReply(msg, job): job is what request() was given (plus kind and started), or null for a
   // reply about the workers. onBusy(busy): whether any job is live.
-  constructor({ urls, weights, cpuWorkers, onReply, onBusy }) {
+  constructor({ urls, weights, attributes, cpuWorkers, onReply, onBusy }) {
     this.urls = urls;
     this.weights = weights;
+    this.attributes = attributes;
     this.cpuWorkers = cpuWorkers;
     this.onReply = onReply;
     this.onBusy = onBusy;
@@ -34,6 +35,7 @@ export class ModelClient {
     const pool = new WorkerPool({
       urls: this.urls,
       weights: this.weights,
+      attributes: this.attributes,
       backend,
       fallbackReason,
       cpuWorkers: this.cpuWorkers,
@@ -67,7 +69,7 @@ export class ModelClient {
     if (ABOUT_WORKERS.has(msg.type)) return this.onReply(msg, null);
     const job = this.live.get(msg.id);
     if (!job) return; // replaced by a newer request
-    if (LAST.has(msg.type)) {
+    if (LAST.has(msg.type) || msg.final) {
       this.live.delete(msg.id);
       this.onBusy(this.live.size > 0);
     }

@@ -1,8 +1,10 @@
 // Generate: a grid of faces sampled from the seed at the temperature, drawn face by face as
-// the workers finish them.
+// the workers finish them. A face clicked (or picked with the keyboard) opens in the face
+// panel below the grid.
 
-import { drawTiles, gridCanvas } from './canvas.js';
+import { drawTiles, gridCanvas, readTile, tileAt } from './canvas.js';
 import { $ } from './dom.js';
+import { showGeneratedFace } from './face-panel.js';
 import { parseSeed, readTemperature } from './form.js';
 import { JOB } from './messages.js';
 import { metrics } from './metrics.js';
@@ -13,6 +15,10 @@ import { plural } from './pool.js';
 const ERROR_LINE = 'generate-error';
 let client = null;
 let onFirstGrid = null;
+// The grid on screen: { n, cols, seed, temperature, drawn (a Set of its faces drawn) }; and
+// the face the keyboard is on.
+let shown = null;
+let picked = 0;
 
 // onFirst(job, msg): the page's first grid is drawn (its run compiled the shaders on WebGPU).
 export function wireGenerate(modelClient, onFirst) {
@@ -28,6 +34,28 @@ export function wireGenerate(modelClient, onFirst) {
     generate();
   });
   $('seed').addEventListener('keydown', (e) => e.key === 'Enter' && generate());
+  const samples = $('samples');
+  samples.addEventListener('click', (e) => {
+    if (!shown) return;
+    const rect = samples.getBoundingClientRect();
+    const n = tileAt(samples, e.clientX - rect.left, e.clientY - rect.top, shown.n, shown.cols, modelInfo.imageSize);
+    if (n >= 0) pickFace(n);
+  });
+  samples.addEventListener('keydown', (e) => {
+    if (!shown) return;
+    const steps = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -shown.cols, ArrowDown: shown.cols };
+    if (e.key === 'Enter' || e.key === ' ') pickFace(picked);
+    else if (e.key in steps) pickFace(Math.min(Math.max(picked + steps[e.key], 0), shown.n - 1));
+    else return;
+    e.preventDefault();
+  });
+}
+
+function pickFace(n) {
+  if (!shown.drawn.has(n)) return setStatus('That face is not drawn yet; pick it once it shows.');
+  picked = n;
+  const rgba = readTile($('samples'), n, shown.cols, modelInfo.imageSize);
+  showGeneratedFace(rgba, { index: n, n: shown.n, seed: shown.seed, temperature: shown.temperature }, $('gen-time'));
 }
 
 export function generate({ first = false } = {}) {
@@ -47,7 +75,9 @@ export function generate({ first = false } = {}) {
   const cols = Math.ceil(Math.sqrt(n));
   gridCanvas($('samples'), n, cols, modelInfo.imageSize);
   $('gen-time').textContent = '';
-  client.request(JOB.GENERATE, { n, temperature, seed }, { n, cols, seed, temperature, first });
+  shown = { n, cols, seed, temperature, drawn: new Set() };
+  picked = 0;
+  client.request(JOB.GENERATE, { n, temperature, seed }, { n, cols, seed, temperature, first, grid: shown });
   if (first) {
     setStatus(modelInfo.backend === 'webgpu' ? 'Compiling shaders and drawing the first faces…' : `Drawing the first faces (CPU, ${plural(modelInfo.workers, 'worker')})…`);
   } else {
@@ -58,6 +88,7 @@ export function generate({ first = false } = {}) {
 export function onGenerateFaces(msg, job) {
   const size = modelInfo.imageSize;
   drawTiles($('samples'), msg.rgba, msg.start, msg.count, job.cols, size);
+  for (let i = 0; i < msg.count; i++) job.grid.drawn.add(msg.start + i);
   if (msg.total > msg.count) setStatus(`Generating: ${msg.drawn} / ${msg.total} faces…`);
   if (msg.start === 0) job.firstTile = msg.rgba.slice(0, size * size * 4); // for the WebGPU warm-up
 }

@@ -11,4 +11,7 @@ export const modelInfo = {
   imageSize: 0, // the model's input side, from the weight file
   latentShapes: [], // [C, H, W] of each scale's latent, finest first (Model.latentShapes)
   stats: null, // the weight file's validation statistics (web/stats.js parseStats)
+  attributes: null, // { names, how } of the attribute directions, or null
+  attributesNote: null, // why there are no directions (no file, a refused file)
+  heatmapStops: [], // the bits maps' colour scale, RGB, low to high
 };

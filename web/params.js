@@ -6,16 +6,30 @@
 //   ?workers=N                CPU workers, 1 to MAX_CPU_WORKERS (default: one per core)
 //   ?n=K                      faces in the first grid, 1 to the Rust limit (wasm limits().maxFaces)
 //   ?weights=URL              another weight file (http, https, data or blob address)
+//   ?attributes=URL           the attribute directions for the face edits (default: the
+//                             shipped file, with the shipped weights only: directions
+//                             belong to the model they were fitted with)
 
 import { cpuWorkerPlan } from './pool.js';
 
 export const DEFAULT_WEIGHTS = 'faces64.safetensors';
+export const DEFAULT_ATTRIBUTES = 'attributes.safetensors';
 const BACKENDS = ['auto', 'cpu', 'webgpu'];
-const KNOWN = ['backend', 'workers', 'n', 'weights'];
+const KNOWN = ['backend', 'workers', 'n', 'weights', 'attributes'];
 const FETCHABLE = ['http:', 'https:', 'data:', 'blob:'];
 
 // A value as the notice quotes it: a long data: URL would fill the screen.
 const quote = (value) => (value.length > 40 ? `${value.slice(0, 37)}…` : value);
+
+// The absolute address of `value` if the page can download it, else null.
+function fetchable(value, base) {
+  try {
+    const url = value.trim() ? new URL(value, base) : null;
+    return url && FETCHABLE.includes(url.protocol) ? url.href : null;
+  } catch {
+    return null;
+  }
+}
 
 // Everything but ?n, whose limit comes from the wasm (facesParam).
 export function readParams(search = location.search, base = location.href) {
@@ -38,14 +52,21 @@ export function readParams(search = location.search, base = location.href) {
   let weights = new URL(DEFAULT_WEIGHTS, base).href;
   const askedWeights = params.get('weights');
   if (askedWeights !== null) {
-    let url = null;
-    try {
-      url = askedWeights.trim() ? new URL(askedWeights, base) : null;
-    } catch {
-      url = null;
-    }
-    if (url && FETCHABLE.includes(url.protocol)) weights = url.href;
+    const url = fetchable(askedWeights, base);
+    if (url) weights = url;
     else notices.push(`?weights=${quote(askedWeights)} is not an address the page can download, so it loads the shipped model (${DEFAULT_WEIGHTS}).`);
+  }
+
+  const shippedWeights = weights === new URL(DEFAULT_WEIGHTS, base).href;
+  let attributes = shippedWeights ? new URL(DEFAULT_ATTRIBUTES, base).href : null;
+  const askedAttributes = params.get('attributes');
+  if (askedAttributes !== null) {
+    const url = fetchable(askedAttributes, base);
+    if (url) attributes = url;
+    else {
+      notices.push(`?attributes=${quote(askedAttributes)} is not an address the page can download, so ` +
+        (attributes ? `it loads the shipped directions (${DEFAULT_ATTRIBUTES}).` : 'face editing is off.'));
+    }
   }
 
   for (const key of new Set(params.keys())) {
@@ -53,7 +74,7 @@ export function readParams(search = location.search, base = location.href) {
       notices.push(`?${quote(key)} is not a parameter this page reads (it reads ${KNOWN.map((k) => `?${k}`).join(', ')}), so it is ignored.`);
     }
   }
-  return { backend, workerPlan, weights, faces: params.get('n'), notices };
+  return { backend, workerPlan, weights, attributes, faces: params.get('n'), notices };
 }
 
 // ?n, once the wasm has said how many faces one grid may have. `fallback`: the page's default.

@@ -48,13 +48,15 @@ export const jobSlot = (kind, body) => (kind === JOB.PHOTO ? `photo:${body.key}`
 
 export class WorkerPool {
   // urls: { glue, wasm } (the wasm-bindgen JS and the wasm); weights: the weight file's URL;
-  // backend: 'auto' | 'webgpu' | 'cpu'; cpuWorkers: how many workers to run if the backend
-  // turns out to be the CPU; onMessage(msg): the page's handler.
-  constructor({ urls, weights, backend, fallbackReason, cpuWorkers, onMessage }) {
+  // attributes: the attribute file's URL, or null; backend: 'auto' | 'webgpu' | 'cpu';
+  // cpuWorkers: how many workers to run if the backend turns out to be the CPU;
+  // onMessage(msg): the page's handler.
+  constructor({ urls, weights, attributes, backend, fallbackReason, cpuWorkers, onMessage }) {
     this.urls = urls;
     this.cpuWorkers = cpuWorkers;
     this.onMessage = onMessage;
-    this.members = []; // { worker, index, first, ready, task, photoVersion, memoryBytes }
+    // { worker, index, first, ready, task, photoVersion, faceKey (the face whose latents it holds), memoryBytes }
+    this.members = [];
     this.jobs = new Map(); // page's job id -> job
     this.slots = new Map(); // slot -> job id
     this.tasks = new Map(); // task id -> task, queued or running
@@ -67,7 +69,7 @@ export class WorkerPool {
     this.planned = 1; // workers the pool means to run (fewer if a helper fails to start)
     this.scorePhoto = null; // { version, bytes }: the last photo uploaded for scoring
     this.closed = false;
-    this.spawn({ type: REQUEST.INIT, backend, fallbackReason, weights, ...urls, share: cpuWorkers > 1 }, true);
+    this.spawn({ type: REQUEST.INIT, backend, fallbackReason, weights, attributes, ...urls, share: cpuWorkers > 1 }, true);
   }
 
   terminate() {
@@ -104,6 +106,10 @@ export class WorkerPool {
       this.enqueue(job, { type: REQUEST.SCORE, version: this.scorePhoto?.version ?? 0, ...body });
     } else if (kind === JOB.WARM_UP) {
       this.enqueue(job, { type: REQUEST.WARM_UP, ...body });
+    } else if (kind === JOB.FACE) {
+      this.enqueue(job, { type: REQUEST.FACE, ...body });
+    } else if (kind === JOB.EDIT || kind === JOB.STRIP) {
+      this.enqueue(job, { type: REQUEST.EDIT, ...body });
     } else {
       throw new Error(`unknown job ${kind}`);
     }
@@ -114,7 +120,7 @@ export class WorkerPool {
 
   spawn(init, first) {
     const worker = new Worker(new URL('worker.js', import.meta.url), { type: 'module' });
-    const member = { worker, index: this.nextIndex++, first, ready: false, task: null, photoVersion: null, memoryBytes: 0 };
+    const member = { worker, index: this.nextIndex++, first, ready: false, task: null, photoVersion: null, faceKey: null, memoryBytes: 0 };
     this.members.push(member);
     worker.onmessage = (event) => this.onReply(member, event.data);
     worker.onerror = (event) => {
@@ -151,7 +157,7 @@ export class WorkerPool {
         return;
       case REPLY.SHARE:
         for (let i = 1; i < this.planned; i++) {
-          this.spawn({ type: REQUEST.INIT, glue: this.urls.glue, module: msg.module, weights: msg.weights }, false);
+          this.spawn({ type: REQUEST.INIT, glue: this.urls.glue, module: msg.module, weights: msg.weights, attributes: msg.attributes }, false);
         }
         return;
       case REPLY.READY:
@@ -179,7 +185,8 @@ export class WorkerPool {
   }
 
   // Gives each free worker the next task. A score prefers a worker that already holds the
-  // photo, a grid one that already has its corners, but never waits for it.
+  // photo, a grid one that already has its corners, an edit one that holds the face's
+  // latents, but never waits for it.
   dispatch() {
     for (;;) {
       const free = this.members.filter((m) => m.ready && !m.task);
@@ -195,6 +202,7 @@ export class WorkerPool {
   holds(member, task, job) {
     if (task.msg.type === REQUEST.SCORE) return member.photoVersion === task.msg.version;
     if (task.msg.type === REQUEST.DRAW) return Boolean(job?.primed?.has(member));
+    if (task.msg.type === REQUEST.EDIT) return member.faceKey === task.msg.key;
     return false;
   }
 
@@ -205,6 +213,8 @@ export class WorkerPool {
       member.photoVersion = msg.version;
     } else if (msg.type === REQUEST.PHOTO && msg.key === PHOTO_KEY.SCORE) {
       member.photoVersion = msg.version;
+    } else if (msg.type === REQUEST.EDIT) {
+      member.faceKey = msg.key;
     } else if (msg.type === REQUEST.DRAW && msg.grid.kind === JOB.INTERPOLATE && !job.primed.has(member)) {
       msg.grid = { ...msg.grid, corners: job.corners };
       job.primed.add(member);
@@ -241,7 +251,7 @@ export class WorkerPool {
       const job = this.jobs.get(task.job);
       if (job) {
         job.tasks.delete(taskId);
-        // A photo, a score, a warm-up: one task, done when the worker is.
+        // A photo, a score, a warm-up, a face, edits: one task, done when the worker is.
         if (!GRID_KINDS.has(job.kind) && job.tasks.size === 0) this.endJob(job);
       }
     }

@@ -3,6 +3,7 @@
 // among the validation faces.
 
 import { clearCanvas, drawImage } from './canvas.js';
+import { showScaleMap } from './bits-map-view.js';
 import { $ } from './dom.js';
 import { modelInfo } from './model-info.js';
 import { bpdAtQuantile, percentile } from './stats.js';
@@ -83,7 +84,14 @@ function renderPerScale(parts) {
   parts.forEach((v, i) => {
     const shape = modelInfo.latentShapes[i];
     const row = table.insertRow();
-    row.insertCell().textContent = String(i + 1);
+    // Each scale links to its part of the bits map, over the crop in the face panel.
+    const link = document.createElement('button');
+    link.type = 'button';
+    link.className = 'link';
+    link.textContent = String(i + 1);
+    link.title = `show where scale ${i + 1}'s bits go, over the crop below`;
+    link.addEventListener('click', () => showScaleMap(i + 1));
+    row.insertCell().appendChild(link);
     row.insertCell().textContent = shape ? shape.join('×') : '–';
     row.insertCell().textContent = v.toFixed(3);
     row.insertCell().textContent = typeof validation[i] === 'number' ? validation[i].toFixed(3) : '–';

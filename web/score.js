@@ -5,6 +5,7 @@
 import { wireCamera } from './camera.js';
 import { CropBox } from './crop-box.js';
 import { $ } from './dom.js';
+import { currentFace, hideFace, showFace } from './face-panel.js';
 import { readPhotoFile } from './files.js';
 import { JOB, PHOTO_KEY } from './messages.js';
 import { metrics } from './metrics.js';
@@ -17,6 +18,7 @@ const PREVIEW_SIDE = 512; // the longest side of the photo as shown under the cr
 let client = null;
 let cropBox = null;
 let queuedFile = null; // picked while the model was loading
+let photoNumber = 0; // numbers the uploaded photos, for the face panel's keys
 
 export function wireScore(modelClient) {
   client = modelClient;
@@ -50,7 +52,10 @@ export function wireScore(modelClient) {
   });
 }
 
+const isCrop = (face) => Boolean(face?.key.startsWith('crop:'));
+
 function forgetPhoto() {
+  if (isCrop(currentFace())) hideFace();
   cropBox.clear();
   $('photo-panel').hidden = true;
   $('photo-name').textContent = '';
@@ -100,6 +105,7 @@ export function onScorePhoto(msg, job) {
     ph: msg.ph,
     preview: new ImageData(new Uint8ClampedArray(msg.preview.buffer), msg.pw, msg.ph),
   };
+  photoNumber++;
   $('photo-panel').hidden = false;
   $('photo-name').textContent = `${job.name} · ${msg.width}×${msg.height}`;
   const [x, y, side] = msg.square;
@@ -117,6 +123,12 @@ function scoreCrop(crop) {
 export function onScore(msg, job) {
   job.score = msg;
   showScore(msg);
+  const { x, y, side } = job.crop;
+  // The crop's own pixels, as the model saw them: the face panel's edits start from them.
+  showFace({
+    key: `crop:${photoNumber}:${x},${y},${side}`, title: `The scored crop (x ${x}, y ${y}, side ${side} px)`,
+    rgba: msg.crop.slice(), bpd: msg.bpd, maps: msg.maps,
+  }, $('photo-panel'));
   setStatus('Reconstructing the crop (encode, then decode)…');
 }
 

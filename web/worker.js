@@ -15,13 +15,22 @@ let wasm = null; // the wasm-bindgen module
 let memory = null; // the wasm instance's memory, whose size the pool reports
 let backend = null;
 let model = null;
+let directions = null; // the attribute directions (wasm Directions), when the file loaded
 // The photo being scored, as { version, photo }: the pool numbers each uploaded photo and
 // sends its bytes along with a score when this worker does not hold that version yet.
 let scorePhoto = null;
 // The corner latents of the interpolation this worker is drawing, as { job, latents }: the
 // pool sends the corners with a worker's first task of a grid only.
 let corners = null;
+// The latents of the face panel's face, as { key, latents }: every edit of that face starts
+// from them, so only its first edit on this worker encodes it.
+let focus = null;
 const cancelled = new Set(); // ids of tasks the pool no longer wants
+
+// Colours in the page's colour bar (the same viridis as the overlay and the CLI's figure).
+const HEATMAP_STOPS = 64;
+// The overlay's opacity over the face (0-255): the face shows through.
+const OVERLAY_ALPHA = 190;
 
 const post = (msg, transfer = []) => self.postMessage(msg, transfer);
 const status = (text) => post({ type: REPLY.STATUS, text });
@@ -105,6 +114,30 @@ function readLimits() {
   }
 }
 
+// The attribute file is optional: without it the page works and says editing is off.
+async function fetchAttributes(url) {
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (err) {
+    return { bytes: null, note: `the attribute file could not be downloaded (${err.message})` };
+  }
+  if (!response.ok) return { bytes: null, note: `the attribute file could not be downloaded (HTTP ${response.status})` };
+  return { bytes: new Uint8Array(await response.arrayBuffer()), note: null };
+}
+
+// { names, how: { name: words } } of the directions, or { note } saying why there are none.
+function loadDirections({ bytes, note }) {
+  if (!bytes) return { note };
+  try {
+    directions = wasm.Directions.load(model, bytes);
+  } catch (err) {
+    return { note: `the attribute file was refused: ${describe(err).message}` };
+  }
+  const names = Array.from(directions.names);
+  return { names, how: Object.fromEntries(names.map((n) => [n, directions.how(n) ?? ''])) };
+}
+
 function init(msg) {
   return msg.module ? initHelper(msg) : initFirst(msg);
 }
@@ -154,11 +187,13 @@ async function initFirst(msg) {
   timings.weightsFetchMs = performance.now() - t;
   // Before this worker's own load, so that the helpers load theirs at the same time. The
   // weights are copied (posting clones them); the module is shared, not recompiled.
-  if (kind === 'cpu' && msg.share) post({ type: REPLY.SHARE, module, weights });
+  const attributeBytes = msg.attributes ? await fetchAttributes(msg.attributes) : { bytes: null, note: 'no attribute file for this weight file (add ?attributes=URL)' };
+  if (kind === 'cpu' && msg.share) post({ type: REPLY.SHARE, module, weights, attributes: attributeBytes.bytes });
   t = performance.now();
   status('Loading the model…');
   model = wasm.Model.load(backend, weights);
   timings.modelLoadMs = performance.now() - t;
+  const attributes = loadDirections(attributeBytes);
   post({
     type: REPLY.READY,
     imageSize: model.imageSize,
@@ -166,6 +201,9 @@ async function initFirst(msg) {
     latentShapes: Array.from(model.latentShapes), // [C, H, W] of each scale, flattened
     parameters: model.parameters,
     stats: model.stats ?? null,
+    attributes: attributes.names ? attributes : null,
+    attributesNote: attributes.note ?? null,
+    heatmapStops: Array.from(wasm.heatmapStops(HEATMAP_STOPS)),
     weightsBytes: weights.byteLength,
     wasmBytes: wasmBytes.byteLength,
     timings,
@@ -179,6 +217,7 @@ async function initHelper(msg) {
   memory = (await wasm.default({ module_or_path: msg.module })).memory;
   backend = await wasm.Backend.init(true);
   model = wasm.Model.load(backend, msg.weights);
+  loadDirections({ bytes: msg.attributes });
   post({ type: REPLY.READY, helper: true, timings: { helperStartMs: performance.now() - t } });
 }
 
@@ -189,15 +228,7 @@ async function warmUp(msg) {
   if (backend.kind !== 'webgpu') return post({ type: REPLY.WARM, id: msg.id, ms: 0, skipped: true });
   const t = performance.now();
   const size = model.imageSize;
-  const face = new Uint8Array(msg.face);
-  // RGBA canvas pixels -> the RGB bytes Photo.fromRgb takes (the image format, not the model's).
-  const rgb = new Uint8Array(size * size * 3);
-  for (let p = 0; p < size * size; p++) {
-    rgb[3 * p] = face[4 * p];
-    rgb[3 * p + 1] = face[4 * p + 1];
-    rgb[3 * p + 2] = face[4 * p + 2];
-  }
-  const photo = wasm.Photo.fromRgb(size, size, rgb);
+  const photo = photoOfFace(msg.face);
   const score = await model.score(photo, 0, 0, size);
   const bpd = score.bitsPerDim;
   score.free();
@@ -209,6 +240,34 @@ async function warmUp(msg) {
   }
   post({ type: REPLY.WARM, id: msg.id, ms: performance.now() - t, bpd });
 }
+
+// A face as canvas RGBA pixels (imageSize^2) -> a Photo of it: the RGB bytes Photo.fromRgb
+// takes (the image format, not the model's). Scored or encoded whole, it is the model input.
+function photoOfFace(rgbaBuffer) {
+  const size = model.imageSize;
+  const face = new Uint8Array(rgbaBuffer);
+  if (face.length !== size * size * 4) throw new Error(`a face of ${face.length} bytes; the model takes ${size}x${size} RGBA`);
+  const rgb = new Uint8Array(size * size * 3);
+  for (let p = 0; p < size * size; p++) {
+    rgb[3 * p] = face[4 * p];
+    rgb[3 * p + 1] = face[4 * p + 1];
+    rgb[3 * p + 2] = face[4 * p + 2];
+  }
+  return wasm.Photo.fromRgb(size, size, rgb);
+}
+
+// Where the bits go: the bits map of all scales, then each scale's, with the colours they
+// are drawn in. values: bits per pixel position (Float32Array, imageSize^2); overlay: RGBA.
+function bitsMaps(score, scales) {
+  const maps = [score.bitsMap];
+  for (let i = 0; i < scales; i++) maps.push(score.scaleBitsMap(i));
+  return maps.map((values) => {
+    const [lo, hi] = wasm.heatmapRange(values);
+    return { values, lo, hi, overlay: wasm.heatmapRgba(values, lo, hi, OVERLAY_ALPHA) };
+  });
+}
+
+const mapBuffers = (maps) => maps.flatMap((m) => [m.values.buffer, m.overlay.buffer]);
 
 function forgetCorners() {
   if (corners) corners.latents.forEach((z) => z.free());
@@ -327,12 +386,13 @@ async function score(msg) {
   const { x, y, side } = msg;
   let t = performance.now();
   const s = await model.score(p, x, y, side);
+  const perScale = Array.from(s.perScale);
   const reply = {
-    type: REPLY.SCORE, id: msg.id, bpd: s.bitsPerDim, perScale: Array.from(s.perScale), pngBpd: s.pngBitsPerDim,
-    crop: s.crop, warnings: Array.from(s.warnings), ms: performance.now() - t,
+    type: REPLY.SCORE, id: msg.id, bpd: s.bitsPerDim, perScale, pngBpd: s.pngBitsPerDim,
+    crop: s.crop, warnings: Array.from(s.warnings), maps: bitsMaps(s, perScale.length), ms: performance.now() - t,
   };
   s.free();
-  post(reply, [reply.crop.buffer]);
+  post(reply, [reply.crop.buffer, ...mapBuffers(reply.maps)]);
   await yieldNow(); // a newer crop cancels the reconstruction of this one
   if (cancelled.has(msg.id)) return;
   t = performance.now();
@@ -342,12 +402,68 @@ async function score(msg) {
   r.free();
 }
 
+// A face the page shows in its face panel (a generated one): its bits/dim and bits maps.
+async function face(msg) {
+  const t = performance.now();
+  const p = photoOfFace(msg.rgba);
+  let s;
+  try {
+    s = await model.score(p, 0, 0, model.imageSize);
+  } finally {
+    p.free();
+  }
+  const perScale = Array.from(s.perScale);
+  const reply = {
+    type: REPLY.FACE, id: msg.id, bpd: s.bitsPerDim, perScale, warnings: Array.from(s.warnings),
+    maps: bitsMaps(s, perScale.length), ms: performance.now() - t,
+  };
+  s.free();
+  post(reply, mapBuffers(reply.maps));
+}
+
+// The latents of face `key`, encoded from its pixels unless this worker holds them already.
+function focusLatents(key, rgba) {
+  if (focus?.key === key) return focus.latents;
+  if (focus) focus.latents.free();
+  focus = null;
+  const p = photoOfFace(rgba);
+  try {
+    focus = { key, latents: model.encode(p, 0, 0, model.imageSize) };
+  } finally {
+    p.free();
+  }
+  return focus.latents;
+}
+
+// Each of msg.edits (one amount per direction, in Directions.names order) decoded, one
+// reply each, so a strip shows its progress and a slider's single edit comes at once.
+async function edit(msg) {
+  if (!directions) throw new Error('no attribute directions are loaded, so faces cannot be edited');
+  const t = performance.now();
+  const latents = focusLatents(msg.key, msg.rgba);
+  const count = msg.edits.length;
+  for (let index = 0; index < count; index++) {
+    await yieldNow(); // a newer slider position cancels the rest
+    if (cancelled.has(msg.id)) return;
+    const amounts = msg.edits[index];
+    const e = await model.edit(latents, directions, new Float32Array(amounts));
+    const rgba = e.rgba;
+    const bpd = e.bitsPerDim;
+    e.free();
+    post({
+      type: REPLY.EDITED, id: msg.id, index, count, amounts, rgba, bpd, final: index === count - 1, ms: performance.now() - t,
+    }, [rgba.buffer]);
+  }
+}
+
 const handlers = {
   [REQUEST.INIT]: init,
   [REQUEST.WARM_UP]: warmUp,
   [REQUEST.DRAW]: draw,
   [REQUEST.PHOTO]: photo,
   [REQUEST.SCORE]: score,
+  [REQUEST.FACE]: face,
+  [REQUEST.EDIT]: edit,
 };
 
 self.onmessage = async (event) => {
