@@ -330,3 +330,114 @@ fn bad_weights_and_flags_are_one_line_errors() {
     assert!(!out.status.success());
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// A UTKFace-style folder (`AGE_GENDER_RACE_DATE.jpg.chip.png` names) of 16x16 noise
+/// images with two planted directions: label-1 images are brighter, and redness grows with
+/// age. The fit must find both.
+fn make_labelled_faces(dir: &Path, count: usize) {
+    let mut rng = realnvp::rng::SeededRng::new(7);
+    for i in 0..count {
+        let age = 1 + (i * 37) % 90;
+        let gender = (i / 3) % 2;
+        let brightness = if gender == 1 { 70.0 } else { 0.0 };
+        let redness = age as f64;
+        let img = RgbImage::from_fn(16, 16, |_, _| {
+            let base = 60.0 + 60.0 * rng.uniform() + brightness;
+            Rgb([
+                (base + redness).min(255.0) as u8,
+                base as u8,
+                (base * 0.8) as u8,
+            ])
+        });
+        let name = format!("{age}_{gender}_0_2017{i:08}.jpg.chip.png");
+        img.save(dir.join(name)).unwrap();
+    }
+}
+
+#[test]
+fn attributes_fit_recovers_planted_directions_and_edit_at_zero_is_the_photo() {
+    let root = temp_dir("attributes");
+    let data = root.join("faces");
+    std::fs::create_dir_all(&data).unwrap();
+    make_labelled_faces(&data, 400);
+    let weights =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fixture_small.safetensors");
+    let attributes = root.join("attributes.safetensors");
+    let report = root.join("report.json");
+    let out = run(bin()
+        .arg("attributes-fit")
+        .arg("--weights")
+        .arg(&weights)
+        .arg("--data")
+        .arg(&data)
+        .arg("--out")
+        .arg(&attributes)
+        .arg("--report")
+        .arg(&report)
+        .arg("--grid")
+        .arg(root.join("grid.png"))
+        .arg("--quiet"));
+    assert!(out.status.success(), "{out:?}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let check = &report["check"];
+    // Validation images only (about 5% of the names, never fitted on).
+    assert!(check["images"].as_u64().unwrap() >= 8, "{report}");
+    assert!(check["gender_auroc"].as_f64().unwrap() > 0.95, "{report}");
+    assert!(check["age_spearman"].as_f64().unwrap() > 0.8, "{report}");
+    for name in ["age", "gender"] {
+        assert!(root.join(format!("grid_{name}.png")).exists());
+    }
+
+    // A bright and a dark image: the gender coordinate follows the planted brightness.
+    let plain = |name: &str, level: u8| {
+        let path = root.join(name);
+        RgbImage::from_pixel(16, 16, Rgb([level, level, level]))
+            .save(&path)
+            .unwrap();
+        path
+    };
+    let (dark, bright) = (plain("dark.png", 70), plain("bright.png", 160));
+    let out = run(bin()
+        .args(["attributes", "--json", "--weights"])
+        .arg(&weights)
+        .arg("--attributes")
+        .arg(&attributes)
+        .arg(&dark)
+        .arg(&bright));
+    assert!(out.status.success(), "{out:?}");
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let gender = |i: usize| lines[i]["attributes"]["gender"].as_f64().unwrap();
+    assert!(gender(1) > gender(0) + 1.0, "{lines:?}");
+
+    // Amount 0 decodes the photo's own latents: the photo again, up to float rounding.
+    let photo = data.read_dir().unwrap().next().unwrap().unwrap().path();
+    let strip = root.join("strip.png");
+    let out = run(bin()
+        .arg("edit")
+        .arg(&photo)
+        .arg("--weights")
+        .arg(&weights)
+        .arg("--attributes")
+        .arg(&attributes)
+        .args(["--attribute", "gender", "--amounts=0,2", "--out"])
+        .arg(&strip));
+    assert!(out.status.success(), "{out:?}");
+    let strip = image::open(&strip).unwrap().to_rgb8();
+    let input = image::open(&photo).unwrap().to_rgb8();
+    let tile =
+        |col: u32| RgbImage::from_fn(16, 16, |x, y| *strip.get_pixel(2 + col * 18 + x, 2 + y));
+    let largest = |a: &RgbImage| {
+        a.as_raw()
+            .iter()
+            .zip(input.as_raw())
+            .map(|(p, q)| p.abs_diff(*q))
+            .max()
+            .unwrap()
+    };
+    assert!(largest(&tile(0)) <= 1, "amount 0 must give the photo back");
+    assert!(largest(&tile(1)) > 10, "amount 2 must change the photo");
+}

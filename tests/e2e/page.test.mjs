@@ -387,8 +387,158 @@ async function forcedCpu(context, base, workers, inputs) {
     assert.ok((await canvasStats(page, 'recon')).std > 5, 'the reconstruction is blank');
   });
   if (workers === 1) await pageBehaviour(page, inputs);
+  else await facePanel(page, inputs);
   await check(`${label}: no request failed (no favicon 404) and the console shows no error`, () => assertNoProblems(problems));
   await page.close();
+}
+
+// The CLI's strip (`realnvp edit`, or any grid PNG) as RGBA tiles, decoded by the browser.
+async function pngTiles(page, file, count, cols) {
+  const b64 = readFileSync(file).toString('base64');
+  return page.evaluate(async ({ data, count, cols }) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${data}`;
+    await img.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = img.width;
+    canvas.height = img.height;
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const pad = 2;
+    const size = (img.width - (cols + 1) * pad) / cols;
+    return Array.from({ length: count }, (_, n) => {
+      const x = pad + (n % cols) * (size + pad);
+      const y = pad + Math.floor(n / cols) * (size + pad);
+      return Array.from(ctx.getImageData(x, y, size, size).data);
+    });
+  }, { data: b64, count, cols });
+}
+
+// How two RGBA images differ: the share of sub-pixels that differ at all, and the largest
+// difference (0 to 255).
+function pixelDiff(a, b) {
+  assert.equal(a.length, b.length, 'images of different sizes');
+  let differ = 0;
+  let max = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (d > 0) differ++;
+    max = Math.max(max, d);
+  }
+  return { differ: differ / a.length, max };
+}
+
+// Rust on the CPU natively and in wasm rounds floats the same way step by step but may fuse
+// or order sums differently, so a decoded sub-pixel can land one level apart. What counts as
+// the same pixels: none further apart than that, and almost all identical.
+function assertSamePixels(a, b, what) {
+  const diff = pixelDiff(a, b);
+  console.log(`     ${what}: ${(diff.differ * 100).toFixed(3)}% of sub-pixels differ, by at most ${diff.max}`);
+  assert.ok(diff.max <= 1 && diff.differ < 0.001, `${what}: ${(diff.differ * 100).toFixed(3)}% differ, by up to ${diff.max}`);
+}
+
+// The face panel on a CPU page with face.jpg scored: its bits map against `realnvp score
+// --bits-map`, its edits against `realnvp edit`, the strip download, and a generated face
+// picked with the mouse and with the keyboard.
+async function facePanel(page, inputs) {
+  const size = await page.evaluate(() => document.getElementById('crop').width);
+  await check('cpu: the scored crop\'s bits map is realnvp score --bits-map\'s (within 1e-3) and shows over the crop with its scale', async () => {
+    const out = execFileSync(BIN, ['score', '--json', '--bits-map', '--weights', WEIGHTS, inputs.jpeg], { encoding: 'utf8' });
+    const cli = JSON.parse(out.trim().split('\n')[0]);
+    await page.waitForFunction(() => window.realnvp.metrics.bitsMap?.key?.startsWith('crop:'), null, { timeout: SLOW, polling: 100 });
+    const m = await metrics(page);
+    const want = cli.bits_map.flat();
+    const got = m.bitsMap.values;
+    assert.equal(got.length, want.length);
+    let worst = 0;
+    for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(1, Math.abs(want[i])));
+    const sum = got.reduce((a, b) => a + b, 0);
+    const total = m.face.bpd * 3 * size * size;
+    console.log(`     largest difference from the CLI's map ${worst.toExponential(2)}; the map sums to ${sum.toFixed(2)}, bits/dim x 3 x ${size}^2 = ${total.toFixed(2)}`);
+    assert.ok(worst <= 1e-3, `the page's map differs from the CLI's by ${worst}`);
+    assert.ok(Math.abs(sum - total) <= 1e-4 * Math.abs(total), 'the map sums to the total');
+    assert.equal(await page.$eval('#face-panel', (el) => !el.hidden && el.previousElementSibling?.id), 'photo-panel', 'the panel sits under the scored photo');
+    assert.equal(await page.$eval('#face-overlay', (el) => el.hidden), true, 'the overlay starts off');
+    await page.check('#show-bits-map');
+    assert.equal(await page.$eval('#face-overlay', (el) => el.hidden), false, 'the toggle shows the overlay');
+    assert.ok((await canvasStats(page, 'face-overlay')).colours > 50, 'the overlay is a map, not a flat colour');
+    assert.match(await text(page, 'map-lo'), /^-?\d+\.\d\d$/);
+    assert.match(await text(page, 'map-hi'), /^-?\d+\.\d\d$/);
+    // The per-scale table links each scale to its map.
+    await page.click('#per-scale tr:nth-child(3) button');
+    assert.equal(await page.$eval('#map-scales button[aria-pressed="true"]', (el) => el.textContent), 'scale 2');
+    await page.click('#map-scales button[data-scale="0"]');
+  });
+
+  await check('cpu: the age slider draws realnvp edit\'s face; amount 0 is the crop; the strip download is realnvp edit\'s strip', async () => {
+    const names = await page.$$eval('#edit-sliders input', (els) => els.map((el) => el.id));
+    assert.deepEqual(names, ['edit-age', 'edit-gender'], 'one slider per direction in the attribute file');
+    const stripFile = join(OUT, 'cli-edit-age.png');
+    execFileSync(BIN, ['edit', '--weights', WEIGHTS, inputs.jpeg, '--attribute', 'age', '--amounts=-2,-1,0,1,2', '--out', stripFile]);
+    const cli = await pngTiles(page, stripFile, 5, 5);
+    await page.$eval('#edit-age', (el) => {
+      el.value = '1';
+      el.dispatchEvent(new Event('input'));
+    });
+    await page.waitForFunction(() => window.realnvp.metrics.edit?.amounts?.[0] === 1, null, { timeout: SLOW, polling: 100 });
+    const edit = (await metrics(page)).edit;
+    assertSamePixels(edit.rgba, cli[3], 'age +1: page slider vs realnvp edit');
+    assert.match(await text(page, 'edited-caption'), /^\d+\.\d{3} bits\/dim · age \+1, gender 0$/);
+    const download = page.waitForEvent('download', { timeout: SLOW });
+    await page.click('#download-strip');
+    const file = await download;
+    assert.match(file.suggestedFilename(), /\.png$/);
+    const strip = (await metrics(page)).strip;
+    assert.deepEqual(strip.names, ['age', 'gender']);
+    const tile = size * size * 4;
+    for (let i = 0; i < 5; i++) {
+      assertSamePixels(strip.rgba.slice(i * tile, (i + 1) * tile), cli[i], `age ${strip.amounts[i]}: page strip vs realnvp edit`);
+    }
+    const crop = await page.evaluate((side) => Array.from(document.getElementById('crop').getContext('2d').getImageData(0, 0, side, side).data), size);
+    assertSamePixels(strip.rgba.slice(2 * tile, 3 * tile), crop, 'amount 0 vs the crop');
+    const saved = join(OUT, 'page-edit-strip.png');
+    await file.saveAs(saved);
+    const savedTiles = await pngTiles(page, saved, 10, 5);
+    assert.deepEqual(savedTiles[3], Array.from(strip.rgba.slice(3 * tile, 4 * tile)), 'the downloaded PNG holds the strip');
+  });
+
+  await check('cpu: a generated face, clicked or picked with Enter and arrows, opens under the grid with its bits/dim and map', async () => {
+    const box = await page.$eval('#samples', (el) => {
+      const r = el.getBoundingClientRect();
+      return { x: r.left, y: r.top, scale: r.width / el.width };
+    });
+    // Face 2 of the 2x2 grid: top right.
+    await page.mouse.click(box.x + (2 + size + 2 + size / 2) * box.scale, box.y + (2 + size / 2) * box.scale);
+    await page.waitForFunction(() => /^sample:.*:1$/.test(window.realnvp.metrics.face?.key) && window.realnvp.metrics.bitsMap?.key === window.realnvp.metrics.face.key, null, { timeout: SLOW, polling: 100 });
+    const m = await metrics(page);
+    assert.equal(await page.$eval('#face-panel', (el) => el.previousElementSibling?.id), 'gen-time', 'the panel sits under the grid');
+    assert.match(await text(page, 'face-title'), /^Generated face 2 of 4/);
+    const sum = m.bitsMap.values.reduce((a, b) => a + b, 0);
+    assert.ok(m.face.bpd > 0 && m.face.bpd < 8, `a generated face scores ${m.face.bpd}`);
+    assert.ok(Math.abs(sum - m.face.bpd * 3 * size * size) <= 1e-4 * sum);
+    assert.equal(await page.$eval('#edit-age', (el) => el.value), '0', 'a new face starts unedited');
+    await page.focus('#samples');
+    await page.keyboard.press('ArrowDown'); // from face 2 to face 4
+    await page.waitForFunction(() => /:3$/.test(window.realnvp.metrics.face?.key), null, { timeout: 10_000, polling: 100 });
+    assert.match(await text(page, 'face-title'), /^Generated face 4 of 4/);
+  });
+}
+
+// Without its attribute file the page works and says editing is off.
+async function noAttributes(context, base) {
+  await check('?attributes= a file that is not one: the page works and says why editing is off', async () => {
+    const { page, problems } = await openPage(context, `${base}?backend=cpu&workers=1&n=1&attributes=${encodeURIComponent('data:,not an attribute file')}`);
+    try {
+      await waitReady(page, SLOW);
+      assert.match(await text(page, 'edit-note'), /^Editing is off: the attribute file was refused: .+\. Everything else works\.$/);
+      assert.equal(await page.$$eval('#edit-sliders input', (els) => els.length), 0);
+      assert.equal(await page.$eval('#download-strip', (el) => el.disabled), true);
+      assertFaces(await canvasStats(page, 'samples'), 'first grid');
+      assertNoProblems(problems);
+    } finally {
+      await page.close();
+    }
+  });
 }
 
 // Uploads a photo the page accepts and waits for its score (and reconstruction).
@@ -618,6 +768,7 @@ try {
     await forcedCpu(context, url, 2, inputs);
     await badWorkers(context, url);
     await urlNotices(context, url);
+    await noAttributes(context, url);
     await tooLargeWeights(context, url);
   }
   await check('the server answered no request with an error (no /favicon.ico 404)', () => assert.deepEqual(serverErrors, []));
