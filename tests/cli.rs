@@ -332,21 +332,21 @@ fn bad_weights_and_flags_are_one_line_errors() {
 }
 
 /// A UTKFace-style folder (`AGE_GENDER_RACE_DATE.jpg.chip.png` names) of 16x16 noise
-/// images with two planted directions: label-1 images are brighter, and redness grows with
-/// age. The fit must find both.
+/// images with two planted directions in separate channels, so that neither shows along the
+/// other: label-1 images are greener, and redness grows with age. The fit must find both.
 fn make_labelled_faces(dir: &Path, count: usize) {
     let mut rng = realnvp::rng::SeededRng::new(7);
     for i in 0..count {
         let age = 1 + (i * 37) % 90;
         let gender = (i / 3) % 2;
-        let brightness = if gender == 1 { 70.0 } else { 0.0 };
-        let redness = age as f64;
+        let greenness = 50.0 * gender as f64;
+        let redness = 1.5 * age as f64;
         let img = RgbImage::from_fn(16, 16, |_, _| {
-            let base = 60.0 + 60.0 * rng.uniform() + brightness;
+            let mut noise = || 60.0 + 40.0 * rng.uniform();
             Rgb([
-                (base + redness).min(255.0) as u8,
-                base as u8,
-                (base * 0.8) as u8,
+                (noise() + redness) as u8,
+                (noise() + greenness) as u8,
+                noise() as u8,
             ])
         });
         let name = format!("{age}_{gender}_0_2017{i:08}.jpg.chip.png");
@@ -389,22 +389,25 @@ fn attributes_fit_recovers_planted_directions_and_edit_at_zero_is_the_photo() {
         assert!(root.join(format!("grid_{name}.png")).exists());
     }
 
-    // A bright and a dark image: the gender coordinate follows the planted brightness.
-    let plain = |name: &str, level: u8| {
+    // A grey and a greener image: the gender coordinate follows the planted greenness.
+    let plain = |name: &str, colour: [u8; 3]| {
         let path = root.join(name);
-        RgbImage::from_pixel(16, 16, Rgb([level, level, level]))
+        RgbImage::from_pixel(16, 16, Rgb(colour))
             .save(&path)
             .unwrap();
         path
     };
-    let (dark, bright) = (plain("dark.png", 70), plain("bright.png", 160));
+    let (grey, greener) = (
+        plain("grey.png", [140, 80, 80]),
+        plain("greener.png", [140, 130, 80]),
+    );
     let out = run(bin()
         .args(["attributes", "--json", "--weights"])
         .arg(&weights)
         .arg("--attributes")
         .arg(&attributes)
-        .arg(&dark)
-        .arg(&bright));
+        .arg(&grey)
+        .arg(&greener));
     assert!(out.status.success(), "{out:?}");
     let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
