@@ -69,7 +69,7 @@ function showEditNote() {
   const attributes = modelInfo.attributes;
   const ok = Boolean(attributes?.names.length);
   $('edit-note').textContent = ok
-    ? 'Amounts are in typical shifts: one is the spread of the training faces along the direction. Both at 0 give the face back exactly. The directions come from UTKFace\'s labels, which describe the photo as the data set saw it, not the person.'
+    ? 'Amounts are in typical shifts: one is the distance between the two labelled groups\' mean latents (e.g. over-50s and under-25s). Both at 0 give the face back exactly. The directions come from UTKFace\'s labels, which describe the photo as the data set saw it, not the person.'
     : `Editing is off: ${modelInfo.attributesNote || 'the attribute directions are not loaded yet'}. Everything else works.`;
   for (const id of ['edit-reset', 'download-strip']) $(id).disabled = !ok;
 }
