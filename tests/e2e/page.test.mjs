@@ -503,13 +503,13 @@ async function facePanel(page, inputs) {
   });
 
   await check('cpu: a generated face, clicked or picked with Enter and arrows, opens under the grid with its bits/dim and map', async () => {
-    const box = await page.$eval('#samples', (el) => {
-      const r = el.getBoundingClientRect();
-      return { x: r.left, y: r.top, scale: r.width / el.width };
-    });
+    // The CSS size of a canvas pixel. page.click scrolls the grid into view first: the page
+    // is scrolled down to the photo's panel here, and a click off screen lands nowhere.
+    const scale = await page.$eval('#samples', (el) => el.getBoundingClientRect().width / el.width);
     // Face 2 of the 2x2 grid: top right.
-    await page.mouse.click(box.x + (2 + size + 2 + size / 2) * box.scale, box.y + (2 + size / 2) * box.scale);
-    await page.waitForFunction(() => /^sample:.*:1$/.test(window.realnvp.metrics.face?.key) && window.realnvp.metrics.bitsMap?.key === window.realnvp.metrics.face.key, null, { timeout: SLOW, polling: 100 });
+    await page.click('#samples', { position: { x: (2 + size + 2 + size / 2) * scale, y: (2 + size / 2) * scale } });
+    // Scoring one face on the CPU takes about a second: a minute means the click was lost.
+    await page.waitForFunction(() => /^sample:.*:1$/.test(window.realnvp.metrics.face?.key) && window.realnvp.metrics.bitsMap?.key === window.realnvp.metrics.face.key, null, { timeout: 60_000, polling: 100 });
     const m = await metrics(page);
     assert.equal(await page.$eval('#face-panel', (el) => el.previousElementSibling?.id), 'gen-time', 'the panel sits under the grid');
     assert.match(await text(page, 'face-title'), /^Generated face 2 of 4/);
