@@ -7,6 +7,7 @@ pub mod attributes;
 pub mod device;
 pub mod heatmap;
 pub mod image;
+pub mod inference;
 pub mod limits;
 pub mod model;
 pub mod param_path;

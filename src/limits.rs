@@ -1,7 +1,17 @@
-//! Limits shared by the CLI and the page (which reads them through the wasm API's
-//! `limits()`), so that both refuse the same requests with the same words.
+//! Every limit and default shared by the CLI, the trainer and the page, in one place: the
+//! page reads them through the wasm API's `limits()` ([`PageLimits`], one plain object), and
+//! the end-to-end test reads them from the page, so that all refuse the same requests with
+//! the same words and draw the same grids.
+
+use serde::Serialize;
 
 use crate::RealNvpConfig;
+
+/// Larger image files are refused before decoding.
+pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+/// Larger images (by their header) are refused before decoding.
+pub const MAX_SIDE: u32 = 12_000;
+pub const MAX_PIXELS: u64 = 60_000_000;
 
 /// Most faces one sample request draws (a 16x16 grid).
 pub const MAX_FACES: usize = 256;
@@ -19,6 +29,65 @@ pub const MAX_EDITS: usize = 16;
 pub const PAGE_MAX_IMAGE_SIZE: usize = 128;
 /// Most parameters of a model the page loads (about 4x the shipped one).
 pub const PAGE_MAX_PARAMETERS: u64 = 32_000_000;
+/// Most CPU workers the page starts (each holds its own model, ~200 MB).
+pub const PAGE_MAX_CPU_WORKERS: usize = 8;
+
+/// Sampling temperature of every grid unless asked otherwise: samples at 1.0 are noisier
+/// (the paper's figures and Glow's use 0.7 too).
+pub const DEFAULT_TEMPERATURE: f32 = 0.7;
+/// Faces in the page's first grid (the CLI's `sample` draws an 8x8 grid by default).
+pub const PAGE_DEFAULT_FACES: usize = 16;
+/// Rows (and columns) of an interpolation grid unless asked otherwise.
+pub const DEFAULT_STEPS: usize = 8;
+/// White pixels around each face of a grid, in the CLI's PNGs and on the page's canvases
+/// (the end-to-end test compares the two).
+pub const GRID_GAP: usize = 2;
+/// The amounts of an edit strip (`realnvp edit` and the page's download), in typical shifts.
+pub const STRIP_AMOUNTS: [f32; 5] = [-2.0, -1.0, 0.0, 1.0, 2.0];
+/// Longest side of the photo preview the page shows under the crop box.
+pub const PAGE_PREVIEW_SIDE: u32 = 512;
+
+/// The limits and defaults the page needs, as the one object `limits()` hands to JS.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageLimits {
+    pub max_faces: usize,
+    pub max_steps: usize,
+    pub max_temperature: f32,
+    pub max_edit_amount: f32,
+    pub max_edits: usize,
+    pub max_file_bytes: usize,
+    /// Largest image side of a model the page loads.
+    pub max_image_size: usize,
+    pub max_cpu_workers: usize,
+    pub default_faces: usize,
+    pub default_temperature: f32,
+    pub default_steps: usize,
+    pub grid_gap: usize,
+    pub strip_amounts: Vec<f32>,
+    pub preview_side: u32,
+}
+
+impl PageLimits {
+    pub fn get() -> PageLimits {
+        PageLimits {
+            max_faces: MAX_FACES,
+            max_steps: MAX_STEPS,
+            max_temperature: MAX_TEMPERATURE,
+            max_edit_amount: MAX_EDIT_AMOUNT,
+            max_edits: MAX_EDITS,
+            max_file_bytes: MAX_FILE_BYTES,
+            max_image_size: PAGE_MAX_IMAGE_SIZE,
+            max_cpu_workers: PAGE_MAX_CPU_WORKERS,
+            default_faces: PAGE_DEFAULT_FACES,
+            default_temperature: DEFAULT_TEMPERATURE,
+            default_steps: DEFAULT_STEPS,
+            grid_gap: GRID_GAP,
+            strip_amounts: STRIP_AMOUNTS.to_vec(),
+            preview_side: PAGE_PREVIEW_SIDE,
+        }
+    }
+}
 
 pub fn check_faces(n: usize) -> Result<(), String> {
     if (1..=MAX_FACES).contains(&n) {
@@ -50,21 +119,21 @@ pub fn check_temperature(temperature: f32) -> Result<(), String> {
     }
 }
 
-pub fn check_edit_amounts(amounts: &[f32]) -> Result<(), String> {
-    if amounts.is_empty() || amounts.len() > MAX_EDITS {
-        return Err(format!(
-            "give 1 to {MAX_EDITS} edit amounts, got {}",
-            amounts.len()
-        ));
+pub fn check_edit_count(edits: usize) -> Result<(), String> {
+    if (1..=MAX_EDITS).contains(&edits) {
+        Ok(())
+    } else {
+        Err(format!("give 1 to {MAX_EDITS} edit amounts, got {edits}"))
     }
-    match amounts
-        .iter()
-        .find(|a| !a.is_finite() || a.abs() > MAX_EDIT_AMOUNT)
-    {
-        Some(a) => Err(format!(
-            "an edit amount must be a number from -{MAX_EDIT_AMOUNT} to {MAX_EDIT_AMOUNT}, got {a}"
-        )),
-        None => Ok(()),
+}
+
+pub fn check_edit_amount(amount: f32) -> Result<(), String> {
+    if amount.is_finite() && amount.abs() <= MAX_EDIT_AMOUNT {
+        Ok(())
+    } else {
+        Err(format!(
+            "an edit amount must be a number from -{MAX_EDIT_AMOUNT} to {MAX_EDIT_AMOUNT}, got {amount}"
+        ))
     }
 }
 

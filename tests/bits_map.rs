@@ -19,11 +19,7 @@ fn relative(a: f64, b: f64) -> f64 {
 #[test]
 fn the_map_and_its_scales_sum_to_the_score_on_random_weights() {
     let device = cpu();
-    let config = RealNvpConfig::new()
-        .with_image_size(16)
-        .with_num_scales(3)
-        .with_width(8)
-        .with_blocks(1);
+    let config = small_config(16);
     let model = perturb(config.init_seeded(5, &device), 6, 0.2);
     let pixels = random_pixels([2, 3, 16, 16], 7, &device);
     let score = model.score(pixels.clone());

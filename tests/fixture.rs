@@ -9,7 +9,6 @@
 mod common;
 
 use common::*;
-use realnvp::RealNvpConfig;
 use realnvp::weights::{Precision, load_model, to_bytes};
 
 const WEIGHTS: &str = concat!(
@@ -22,11 +21,7 @@ const EXPECTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/fixture_
 #[ignore = "writes tests/data/fixture_small.*; run on purpose, then commit them"]
 fn regenerate_the_fixture() {
     let device = cpu();
-    let config = RealNvpConfig::new()
-        .with_image_size(16)
-        .with_num_scales(3)
-        .with_width(8)
-        .with_blocks(1);
+    let config = small_config(16);
     let model = perturb(config.init_seeded(77, &device), 78, 0.15);
     std::fs::write(WEIGHTS, to_bytes(&model, Precision::F32, None).unwrap()).unwrap();
     let loaded = load_model(&std::fs::read(WEIGHTS).unwrap(), &device)

@@ -172,14 +172,7 @@ fn preprocessing_round_trips_pixels_and_its_logdet_matches() {
 #[test]
 fn whole_model_inverts() {
     let device = cpu();
-    for config in [
-        tiny_config(),
-        RealNvpConfig::new()
-            .with_image_size(16)
-            .with_num_scales(3)
-            .with_width(8)
-            .with_blocks(1),
-    ] {
+    for config in [tiny_config(), small_config(16)] {
         let model = perturb(config.init_seeded(1, &device), 9, 0.2);
         let s = config.image_size;
         let x = random_input([2, 3, s, s], 7, &device);
@@ -270,11 +263,7 @@ fn bits_per_dim_and_its_scales_match_hand_computation_for_identity_couplings() {
 #[test]
 fn batch_score_equals_single_scores() {
     let device = cpu();
-    let config = RealNvpConfig::new()
-        .with_image_size(8)
-        .with_num_scales(3)
-        .with_width(8)
-        .with_blocks(1);
+    let config = small_config(8);
     let model = perturb(config.init_seeded(3, &device), 12, 0.2);
     let pixels = random_pixels([3, 3, 8, 8], 9, &device);
     let total = values(model.score(pixels.clone()).bits_per_dim);
@@ -305,11 +294,7 @@ fn samples_are_valid_pixels_and_seeded() {
 #[test]
 fn folded_weight_norm_and_cpu_conv_give_the_same_scores_latents_and_samples() {
     let device = cpu();
-    let config = RealNvpConfig::new()
-        .with_image_size(16)
-        .with_num_scales(3)
-        .with_width(8)
-        .with_blocks(1);
+    let config = small_config(16);
     // perturb moves every g away from ||v||, so the fold has real work to do.
     let model = perturb(config.init_seeded(5, &device), 14, 0.2);
     let folded = model.clone().fold_weight_norm();

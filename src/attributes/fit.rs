@@ -9,7 +9,7 @@ use anyhow::{Result, bail};
 use super::stats::{auroc, spearman};
 use super::{Attributes, Direction, age_group, fit_direction, flatten, utkface_labels};
 use crate::RealNvp;
-use crate::image::to_tensor;
+use crate::inference::{encode_pixels, values_now};
 use crate::train::data::{decode_all, find_images, is_validation, progress_bar};
 
 /// A labelled face, decoded to the model's input.
@@ -86,22 +86,15 @@ pub fn encode_all(
     faces: &[LabelledFace],
     what: &str,
     progress: bool,
-) -> Vec<Vec<f32>> {
-    let size = model.config().image_size;
+) -> Result<Vec<Vec<f32>>> {
     let bar = progress_bar(faces.len() as u64, what, progress);
     let mut out = Vec::with_capacity(faces.len());
     for chunk in faces.chunks(16) {
         let images: Vec<Vec<u8>> = chunk.iter().map(|f| f.pixels.clone()).collect();
-        let latents = model.encode(to_tensor(&images, size, &model.device()));
-        let per_scale: Vec<Vec<f32>> = latents
+        let per_scale: Vec<Vec<f32>> = encode_pixels(model, &images)
             .into_iter()
-            .map(|z| {
-                z.into_data()
-                    .convert::<f32>()
-                    .try_to_vec::<f32>()
-                    .expect("f32 latents")
-            })
-            .collect();
+            .map(values_now)
+            .collect::<Result<_, _>>()?;
         for i in 0..chunk.len() {
             let parts: Vec<Vec<f32>> = per_scale
                 .iter()
@@ -115,7 +108,7 @@ pub fn encode_all(
         bar.inc(chunk.len() as u64);
     }
     bar.finish_and_clear();
-    out
+    Ok(out)
 }
 
 /// The age and gender directions from training faces and their latents.

@@ -106,6 +106,17 @@ impl Attributes {
     pub fn names(&self) -> Vec<String> {
         self.directions.iter().map(|d| d.name.clone()).collect()
     }
+
+    /// Every direction on `model`'s device, in file order: done once per loaded file, not
+    /// once per edit.
+    pub fn on_device(&self, model: &crate::RealNvp) -> Vec<DeviceDirection> {
+        let shapes = model.config().latent_shapes();
+        let device = model.device();
+        self.directions
+            .iter()
+            .map(|d| d.on_device(&shapes, &device))
+            .collect()
+    }
 }
 
 /// Glow's direction: the mean latent of the `positive` images minus that of the negative
@@ -210,9 +221,11 @@ pub fn age_group(age: u32) -> Option<bool> {
     }
 }
 
-#[cfg(test)]
+// Native only: they read tensors back synchronously (`values_now`).
+#[cfg(all(test, not(target_family = "wasm")))]
 mod tests {
     use super::*;
+    use crate::inference::values_now;
 
     #[test]
     fn a_planted_direction_is_recovered() {
@@ -258,7 +271,7 @@ mod tests {
         let shapes = [[2, 5, 5]];
         let on_device = d.on_device(&shapes, &device);
         let z = unflatten(&latents[0], &shapes, &device);
-        let read = |t: Tensor<4>| t.into_data().convert::<f32>().try_to_vec::<f32>().unwrap();
+        let read = |t: Tensor<4>| values_now(t).unwrap();
         assert_eq!(read(on_device.edit(z.clone(), 0.0).remove(0)), latents[0]);
         let moved = on_device.edit(z.clone(), 1.0);
         let along = dot(&read(moved[0].clone()), &d.unit) - dot(&latents[0], &d.unit);
@@ -267,16 +280,8 @@ mod tests {
             "moved {along}, shift {}",
             d.shift
         );
-        let before = on_device
-            .coordinates(&z)
-            .into_data()
-            .try_to_vec::<f32>()
-            .unwrap()[0];
-        let after = on_device
-            .coordinates(&moved)
-            .into_data()
-            .try_to_vec::<f32>()
-            .unwrap()[0];
+        let before = values_now(on_device.coordinates(&z)).unwrap()[0];
+        let after = values_now(on_device.coordinates(&moved)).unwrap()[0];
         assert!((before - d.coordinate(&latents[0])).abs() < 1e-4);
         assert!((after - before - d.shift / d.spread).abs() < 1e-3);
     }
@@ -314,7 +319,7 @@ mod tests {
         let tensors = unflatten(&z, &shapes, &device);
         let back: Vec<Vec<f32>> = tensors
             .into_iter()
-            .map(|t| t.into_data().convert::<f32>().try_to_vec::<f32>().unwrap())
+            .map(|t| values_now(t).unwrap())
             .collect();
         assert_eq!(flatten(&back), z);
     }

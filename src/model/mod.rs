@@ -27,27 +27,42 @@ use wn_conv::WeightInit;
 /// cannot make the loader allocate more.
 pub const MAX_PARAMETERS: u64 = 64_000_000;
 
+/// The architecture. Its defaults (`#[config(default)]`) are the only ones: the CLI's flags
+/// (`train`, `bench`) take theirs from [`RealNvpConfig::new`].
 #[derive(Config, Debug, PartialEq)]
+#[cfg_attr(not(target_family = "wasm"), derive(clap::Args))]
 pub struct RealNvpConfig {
-    /// Height and width of the (square) model input.
+    /// Height and width of the (square) model input, in pixels.
     #[config(default = 64)]
+    #[cfg_attr(not(target_family = "wasm"), arg(long, default_value_t = RealNvpConfig::new().image_size))]
     pub image_size: usize,
+    /// Image channels (RGB: the only kind the weight files and the page take).
     #[config(default = 3)]
+    #[cfg_attr(not(target_family = "wasm"), arg(skip = RealNvpConfig::new().channels))]
     pub channels: usize,
-    /// Scale blocks, the last one included.
+    /// Scale blocks of the multi-scale architecture, the last one included.
     #[config(default = 4)]
+    #[cfg_attr(not(target_family = "wasm"), arg(long, default_value_t = RealNvpConfig::new().num_scales))]
     pub num_scales: usize,
     /// Feature maps of every s/t ResNet.
     #[config(default = 64)]
+    #[cfg_attr(not(target_family = "wasm"), arg(long, default_value_t = RealNvpConfig::new().width))]
     pub width: usize,
     /// Residual blocks per s/t ResNet.
     #[config(default = 4)]
+    #[cfg_attr(not(target_family = "wasm"), arg(long, default_value_t = RealNvpConfig::new().blocks))]
     pub blocks: usize,
+    /// Alpha of the logit preprocessing.
     #[config(default = 0.05)]
+    #[cfg_attr(not(target_family = "wasm"), arg(long, default_value_t = RealNvpConfig::new().logit_alpha))]
     pub logit_alpha: f64,
+    /// Epsilon of the flow batch norm.
     #[config(default = 1e-4)]
+    #[cfg_attr(not(target_family = "wasm"), arg(long, default_value_t = RealNvpConfig::new().bn_eps))]
     pub bn_eps: f64,
+    /// Running-average momentum of the flow batch norm.
     #[config(default = 0.05)]
+    #[cfg_attr(not(target_family = "wasm"), arg(long, default_value_t = RealNvpConfig::new().bn_momentum))]
     pub bn_momentum: f64,
 }
 

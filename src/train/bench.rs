@@ -134,7 +134,9 @@ pub fn run(config: &RealNvpConfig, device: &Device, options: &BenchOptions) -> B
     );
     let inverse = timed(
         || {
-            let _ = eval.sample(b, 0.7, 3).into_data();
+            let _ = eval
+                .sample(b, crate::limits::DEFAULT_TEMPERATURE, 3)
+                .into_data();
         },
         options.warmup,
         options.seconds / 2.0,

@@ -17,31 +17,53 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use super::checkpoint::{self, Progress};
 use super::data::{self, ImageSet, progress_bar};
-use crate::image::{from_values, grid};
+use crate::image::grid;
+use crate::inference::{block_on, decode_faces, sampled_latents, values_now};
+use crate::limits::{DEFAULT_TEMPERATURE, GRID_GAP};
 use crate::param_path::{PathMapper, PathVisitor, leaf, map_with_paths, visit_with_paths};
 use crate::rng::SeededRng;
 use crate::weights::stable_param_id;
 use crate::{RealNvp, RealNvpConfig};
 
-#[derive(Config, Debug)]
+/// What is trained and how: saved beside the checkpoints. Its defaults are the `train`
+/// command's too (from [`TrainingConfig::new`]).
+#[derive(Config, Debug, clap::Args)]
 pub struct TrainingConfig {
+    #[command(flatten)]
     pub model: RealNvpConfig,
+    /// Images per optimizer step.
     #[config(default = 64)]
+    #[arg(long, default_value_t = defaults().batch_size)]
     pub batch_size: usize,
+    /// Adam's learning rate after the warm-up.
     #[config(default = 1e-3)]
+    #[arg(long = "lr", default_value_t = defaults().learning_rate)]
     pub learning_rate: f64,
+    /// Steps of linear learning-rate warm-up.
     #[config(default = 200)]
+    #[arg(long, default_value_t = defaults().warmup_steps)]
     pub warmup_steps: usize,
     /// Per-parameter gradient-norm bound.
     #[config(default = 100.0)]
+    #[arg(long, default_value_t = defaults().grad_clip)]
     pub grad_clip: f32,
     /// L2 penalty on the weight-norm scales `g`.
     #[config(default = 5e-5)]
+    #[arg(long, default_value_t = defaults().l2_scale)]
     pub l2_scale: f64,
+    /// Passes over the training images.
     #[config(default = 10)]
+    #[arg(long, default_value_t = defaults().epochs)]
     pub epochs: usize,
+    /// Seed of the initialisation, the batch order and the dequantisation noise.
     #[config(default = 0)]
+    #[arg(long, default_value_t = defaults().seed)]
     pub seed: u64,
+}
+
+/// The defaults declared above, for the command-line flags.
+fn defaults() -> TrainingConfig {
+    TrainingConfig::new(RealNvpConfig::new())
 }
 
 /// How a run is carried out (not part of what is trained).
@@ -211,7 +233,7 @@ pub fn train(config: TrainingConfig, options: TrainOptions) -> Result<TrainSumma
                 let val = if faces.val.is_empty() {
                     None
                 } else {
-                    Some(evaluate(&valid, &faces.val, config.batch_size))
+                    Some(evaluate(&valid, &faces.val, config.batch_size)?)
                 };
                 progress.last_val_bits_per_dim = val;
                 write_samples(&valid, &options.out, progress.step / steps_per_epoch)?;
@@ -324,33 +346,24 @@ fn batch(
 }
 
 /// Mean bits/dim (u = 0.5, evaluation mode) over a set.
-pub fn evaluate(model: &RealNvp, set: &ImageSet, batch_size: usize) -> f64 {
+pub fn evaluate(model: &RealNvp, set: &ImageSet, batch_size: usize) -> Result<f64> {
     let device = model.device();
     let mut sum = 0.0;
     for chunk in set.images.chunks(batch_size) {
         let pixels = crate::image::to_tensor(chunk, set.size, &device);
-        let bpd = model
-            .score(pixels)
-            .bits_per_dim
-            .into_data()
-            .convert::<f64>();
-        sum += bpd.iter::<f64>().sum::<f64>();
+        let bpd = values_now(model.score(pixels).bits_per_dim)?;
+        sum += bpd.iter().map(|&v| v as f64).sum::<f64>();
     }
-    sum / set.len() as f64
+    Ok(sum / set.len() as f64)
 }
 
 fn write_samples(model: &RealNvp, out: &Path, epoch: usize) -> Result<()> {
     let size = model.config().image_size;
-    let values = model
-        .sample(36, 0.7, 1)
-        .into_data()
-        .convert::<f32>()
-        .try_to_vec::<f32>()
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let latents = sampled_latents(model, 36, DEFAULT_TEMPERATURE, 1, 0, 36)?;
+    let faces = block_on(decode_faces(model, latents))?;
     let dir = out.join("samples");
     fs::create_dir_all(&dir)?;
-    grid(&from_values(&values, 36, size), size, 6, 2)
-        .save(dir.join(format!("epoch-{epoch:03}.png")))?;
+    grid(&faces, size, 6, GRID_GAP).save(dir.join(format!("epoch-{epoch:03}.png")))?;
     Ok(())
 }
 

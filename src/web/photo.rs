@@ -1,23 +1,16 @@
 //! An uploaded photo held in wasm memory: decoded by the same code as the CLI
-//! (`crate::image::decode`, with its size limits), cropped and resized by the same code
-//! (`crate::image::crop_resize`), so the page and `realnvp score` see identical pixels.
+//! (`crate::image::decode_photo`, with its size limits), cropped and resized by the same
+//! code (`crate::image::Crop`), so the page and `realnvp score` see identical pixels.
 
 use image::RgbImage;
 use wasm_bindgen::prelude::*;
 
-use crate::image::{MAX_FILE_BYTES, centre_square, crop_resize, crop_warnings, decode_photo};
-
-/// Larger files are refused before they are read (the page checks `File.size` first).
-#[wasm_bindgen(js_name = maxFileBytes)]
-pub fn max_file_bytes() -> usize {
-    MAX_FILE_BYTES
-}
+use super::js::Fields;
+use crate::image::{Crop, Decoded, centre_square, crop_resize, decode_photo, rgba};
 
 #[wasm_bindgen]
 pub struct Photo {
-    image: RgbImage,
-    /// Transparency was composited onto the background colour when decoding.
-    flattened: bool,
+    decoded: Decoded,
 }
 
 #[wasm_bindgen]
@@ -26,76 +19,74 @@ impl Photo {
     /// that is not one, a corrupt one, or one whose header lies about its size rejects with
     /// a sentence saying so.
     pub fn decode(bytes: &[u8]) -> Result<Photo, JsError> {
-        let decoded = decode_photo(bytes)?;
         Ok(Photo {
-            image: decoded.image,
-            flattened: decoded.flattened,
+            decoded: decode_photo(bytes)?,
         })
     }
 
-    /// RGB pixels of a `width x height` image (a camera frame, or the tests).
+    /// RGB pixels of a `width x height` image (a camera frame, a generated face, the tests).
     #[wasm_bindgen(js_name = fromRgb)]
     pub fn from_rgb(width: u32, height: u32, rgb: Vec<u8>) -> Result<Photo, JsError> {
-        let image = RgbImage::from_raw(width, height, rgb)
-            .ok_or_else(|| JsError::new(&format!("expected {width}x{height} RGB bytes")))?;
         if width == 0 || height == 0 {
             return Err(JsError::new("the image has no pixels"));
         }
+        let image = RgbImage::from_raw(width, height, rgb)
+            .ok_or_else(|| JsError::new(&format!("expected {width}x{height} RGB bytes")))?;
         Ok(Photo {
-            image,
-            flattened: false,
+            decoded: Decoded {
+                image,
+                flattened: false,
+            },
         })
-    }
-
-    #[wasm_bindgen(getter)]
-    pub fn width(&self) -> u32 {
-        self.image.width()
-    }
-
-    #[wasm_bindgen(getter)]
-    pub fn height(&self) -> u32 {
-        self.image.height()
     }
 
     /// The crop `realnvp score` uses: `[x, y, side]` of the centred square.
     #[wasm_bindgen(js_name = centreSquare)]
     pub fn centre_square(&self) -> Vec<u32> {
-        let (x, y, side) = centre_square(self.image.width(), self.image.height());
+        let (x, y, side) = centre_square(self.image().width(), self.image().height());
         vec![x, y, side]
     }
 
-    /// Width and height of [`Self::preview`] for a given longest side.
-    #[wasm_bindgen(js_name = previewSize)]
-    pub fn preview_size(&self, max_side: u32) -> Vec<u32> {
-        let (w, h) = preview_dims(self.image.width(), self.image.height(), max_side);
-        vec![w, h]
-    }
-
-    /// The whole photo shrunk to fit `max_side` (never enlarged), RGBA, for display.
-    pub fn preview(&self, max_side: u32) -> Vec<u8> {
-        let (w, h) = preview_dims(self.image.width(), self.image.height(), max_side);
-        if (w, h) == self.image.dimensions() {
-            return rgba(self.image.as_raw());
-        }
-        rgba(image::imageops::thumbnail(&self.image, w, h).as_raw())
+    /// `{ width, height, previewWidth, previewHeight, preview }`: the photo's size and the
+    /// whole photo shrunk to fit `max_side` (never enlarged), RGBA, for display.
+    pub fn view(&self, max_side: u32) -> JsValue {
+        let image = self.image();
+        let (w, h) = preview_dims(image.width(), image.height(), max_side);
+        let preview = if (w, h) == image.dimensions() {
+            rgba(image.as_raw())
+        } else {
+            rgba(image::imageops::thumbnail(image, w, h).as_raw())
+        };
+        Fields::new()
+            .set("width", image.width())
+            .set("height", image.height())
+            .set("previewWidth", w)
+            .set("previewHeight", h)
+            .bytes("preview", &preview)
+            .build()
     }
 
     /// The square `(x, y, side)` box-resized to `size x size`, RGBA: exactly the pixels the
     /// model sees for that crop.
     pub fn crop(&self, x: u32, y: u32, side: u32, size: usize) -> Result<Vec<u8>, JsError> {
-        Ok(rgba(&self.crop_rgb(x, y, side, size)?))
+        Ok(rgba(&crop_resize(self.image(), x, y, side, size)?))
     }
 }
 
 impl Photo {
-    /// HWC RGB bytes of the crop at the model's resolution.
-    pub fn crop_rgb(&self, x: u32, y: u32, side: u32, size: usize) -> Result<Vec<u8>, JsError> {
-        Ok(crop_resize(&self.image, x, y, side, size)?)
+    fn image(&self) -> &RgbImage {
+        &self.decoded.image
     }
 
-    /// What the score of the crop `side` (resized to `pixels`) should be read with.
-    pub fn warnings(&self, side: u32, size: usize, pixels: &[u8]) -> Vec<String> {
-        crop_warnings(self.flattened, side, size, pixels)
+    /// The model input of the square `(x, y, side)`, with its warnings.
+    pub(super) fn model_crop(
+        &self,
+        x: u32,
+        y: u32,
+        side: u32,
+        size: usize,
+    ) -> Result<Crop, JsError> {
+        Ok(Crop::of(&self.decoded, x, y, side, size)?)
     }
 }
 
@@ -109,11 +100,4 @@ fn preview_dims(width: u32, height: u32, max_side: u32) -> (u32, u32) {
         ((width as f64 * scale).round() as u32).max(1),
         ((height as f64 * scale).round() as u32).max(1),
     )
-}
-
-/// RGB bytes -> RGBA bytes (opaque), the layout of canvas `ImageData`.
-pub fn rgba(rgb: &[u8]) -> Vec<u8> {
-    rgb.chunks_exact(3)
-        .flat_map(|p| [p[0], p[1], p[2], 255])
-        .collect()
 }

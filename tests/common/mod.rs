@@ -46,6 +46,16 @@ pub fn eval_flags<M: Module>(module: M) -> M {
     module.map(&mut Off)
 }
 
+/// The small model the tests and the committed fixture use: `size x size`, 3 scales,
+/// width 8, one residual block.
+pub fn small_config(size: usize) -> realnvp::RealNvpConfig {
+    realnvp::RealNvpConfig::new()
+        .with_image_size(size)
+        .with_num_scales(3)
+        .with_width(8)
+        .with_blocks(1)
+}
+
 pub fn cpu() -> Device {
     Device::flex()
 }
@@ -55,10 +65,7 @@ pub fn autodiff_cpu() -> Device {
 }
 
 pub fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data()
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .unwrap()
+    realnvp::inference::values_now(t).expect("the CPU backend reads back")
 }
 
 pub fn max_abs_diff<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f32 {
