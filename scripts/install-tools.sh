@@ -44,8 +44,8 @@ if [ "$what" = page ]; then
     log "building trunk $TRUNK_VERSION (about 8 minutes on 2 cores, once)"
     cargo install trunk --version "$TRUNK_VERSION" --locked
   fi
-  if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ]; then
-    log "installing wasm-opt (binaryen) and playwright-core from npm"
+  if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] || [ ! -x node_modules/.bin/tsc ]; then
+    log "installing wasm-opt (binaryen), playwright-core and typescript from npm"
     npm ci --no-audit --no-fund >/dev/null
   fi
 fi

@@ -13,6 +13,13 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 step "cargo fmt --check"
 cargo fmt --check
 
+step "the page's JavaScript: type check (tsc) and unit tests (node --test tests/js/)"
+node_modules/.bin/tsc --noEmit -p .
+node --test --test-reporter=spec --test-reporter=tap --test-reporter-destination=stdout \
+  --test-reporter-destination=/tmp/realnvp-js-tests.tap tests/js/
+js=$(awk '/^# pass /{print $3}' /tmp/realnvp-js-tests.tap)
+[ "${js:-0}" -ge 10 ] || { echo "the JS unit tests did not run"; exit 1; }
+
 step "native tests"
 cargo test --all-targets 2>&1 | tee /tmp/realnvp-native-tests.log
 native=$(grep -Eo '^test result: ok\. [0-9]+ passed' /tmp/realnvp-native-tests.log | awk '{s+=$4} END {print s+0}')
@@ -29,19 +36,23 @@ if ! cargo test --release --target wasm32-unknown-unknown --test wasm 2>&1 | tee
   cargo test --release --target wasm32-unknown-unknown --test wasm 2>&1 | tee /tmp/realnvp-wasm-tests.log
 fi
 wasm=$(grep -Eo '^test result: ok\. [0-9]+ passed' /tmp/realnvp-wasm-tests.log | awk '{s+=$4} END {print s+0}')
-[ "$wasm" -ge 2 ] || { echo "the wasm tests did not run"; exit 1; }
+[ "$wasm" -ge 3 ] || { echo "the wasm tests did not run"; exit 1; }
 
 step "the page: trunk build --release (offline, wasm-opt -Oz), as scripts/demo.sh builds it"
 trunk build --release --offline
 
 step "the page end to end in headless Chromium (WebGPU on SwiftShader, then ?backend=cpu)"
 # target/debug/realnvp (built by the native tests) gives the scores the page must match.
-REALNVP_BIN=target/debug/realnvp node tests/e2e/page.test.mjs 2>&1 | tee /tmp/realnvp-e2e.log
-e2e=$(grep -Eo '^e2e: [0-9]+ passed' /tmp/realnvp-e2e.log | awk '{print $2}')
+# node's test runner: the spec report on the screen, TAP (its "# pass N" line counted) in a file.
+REALNVP_BIN=target/debug/realnvp node --test --test-reporter=spec --test-reporter=tap \
+  --test-reporter-destination=stdout --test-reporter-destination=/tmp/realnvp-e2e.tap \
+  tests/e2e/page.test.mjs 2>&1 | tee /tmp/realnvp-e2e.log
+e2e=$(awk '/^# pass /{print $3}' /tmp/realnvp-e2e.tap)
 [ "${e2e:-0}" -ge 10 ] || { echo "the end-to-end checks did not run"; exit 1; }
 
 step "summary"
+echo "JS unit tests passed:   $js (and tsc --noEmit)"
 echo "native tests passed:    $native"
 echo "wasm tests passed:      $wasm"
 echo "page e2e checks passed: $e2e"
-echo "$((native + wasm + e2e)) passed, 0 failed"
+echo "$((js + native + wasm + e2e)) passed, 0 failed"

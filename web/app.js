@@ -1,17 +1,21 @@
+// @ts-check
 // The page's main thread: wires the modules together. All model work happens in workers
 // (web/worker.js, run by web/pool.js, driven through web/client.js); this file starts them,
 // keeps modelInfo up to date from what they report, hands each reply to the module that
 // shows it, and starts over after a crash (on the CPU when the GPU was the cause).
 //
 // The modules, one concern each:
-//   messages.js    the one table of job and message names
+//   messages.js    the one table of job and message names, and every message's shape
 //   pool.js        the workers: one on WebGPU, one per core on the CPU; tasks to free workers
+//   worker-plan.js how many CPU workers (cores, memory, ?workers, the Rust limit)
 //   client.js      the page's requests and the replies of the live ones
 //   params.js      URL parameters, checked, with a notice for each one not used
 //   notices.js     #status, the download bar, errors (beside their control and in #error)
+//   errors.js      what a caught error says
 //   model-info.js  what the workers said about the model (limits, backend, shapes, stats)
 //   stats.js       the validation statistics in the weight file (the only reader)
-//   form.js        seed, temperature, faces and steps fields, within the Rust limits
+//   form.js        seed, temperature, faces and steps fields: defaults and bounds from the wasm
+//   grid.js        where the faces of a grid lie (the Rust grid gap)
 //   canvas.js      drawing faces onto canvases
 //   generate.js    the Generate panel
 //   interpolate.js the Interpolate panel and its corners
@@ -22,15 +26,18 @@
 //   face-panel.js  one face looked at closer: the scored crop or a picked generated face
 //   bits-map-view.js where its bits go: the bits map overlay, its colour scale, the JSON
 //   edit-view.js   its edits along the attribute directions: sliders and the strip
+//   edits.js       which edits a strip asks for, and how amounts are written
 //   backend-view.js where the model runs: status bar, note, intro
 //   metrics.js     numbers for the tests and benchmarks (window.realnvp)
+//   dom.js, files.js: elements by id, reading a picked file within the Rust limit
+// The workers' side: worker.js (the entry) and worker/ (start-up, tasks, state).
 
 import { showBackend } from './backend-view.js';
 import { ModelClient } from './client.js';
 import { $ } from './dom.js';
-import { onEditError, onEdited, buildSliders } from './edit-view.js';
+import { buildSliders, onEditError, onEdited } from './edit-view.js';
 import { faceScored, wireFacePanel } from './face-panel.js';
-import { applyLimits, defaultFaces, selectFaces } from './form.js';
+import { applyDefaults, applyLimits } from './form.js';
 import { generate, onGenerateDone, onGenerateError, onGenerateFaces, wireGenerate } from './generate.js';
 import {
   onCornerPhoto, onInterpolateDone, onInterpolateError, onInterpolateFaces, preferSmallGrid, wireInterpolate,
@@ -43,24 +50,23 @@ import { facesParam, readParams } from './params.js';
 import { renderValidation } from './results.js';
 import { onRecon, onScore, onScoreError, onScorePhoto, scoreQueuedPhoto, wireScore } from './score.js';
 import { parseStats } from './stats.js';
+import { cpuWorkerPlan, workerCount } from './worker-plan.js';
+
+/** @typedef {import('./client.js').PageJob} PageJob */
 
 const MAX_RESTARTS = 3;
-let client = null;
-let params = null;
+/** @type {ModelClient} */
+let client;
+/** @type {import('./params.js').Params} */
+let params;
 let restarts = 0;
-let facesChosen = false; // ?n is applied once, not again after a restart
+let limitsApplied = false; // the defaults, ?n and ?workers are applied once, not again after a restart
 
+/** @param {{ glue: string, wasm: string }} urls the wasm-bindgen JS and the wasm (Trunk.toml) */
 export function main(urls) {
-  params = readParams();
+  params = readParams(location.search, location.href);
   showUrlNotices(params.notices);
-  client = new ModelClient({
-    urls,
-    weights: params.weights,
-    attributes: params.attributes,
-    cpuWorkers: params.workerPlan.count,
-    onReply,
-    onBusy,
-  });
+  client = new ModelClient({ urls, weights: params.weights, attributes: params.attributes, onWorkers, onJob, onBusy });
   wireGenerate(client, onFirstGrid);
   wireInterpolate(client);
   wireScore(client);
@@ -69,12 +75,14 @@ export function main(urls) {
   client.start(params.backend);
 }
 
+/** @param {boolean} busy */
 function onBusy(busy) {
   document.body.classList.toggle('busy', busy);
   if (!busy && modelInfo.ready) setStatus('Ready.');
 }
 
-function onReply(msg, job) {
+/** @param {import('./messages.js').WorkerNotice} msg */
+function onWorkers(msg) {
   switch (msg.type) {
     case REPLY.STATUS:
       return setStatus(msg.text);
@@ -88,80 +96,121 @@ function onReply(msg, job) {
       return onReady(msg);
     case REPLY.FATAL:
       return onFatal(msg.message, msg.gpuBroken);
+  }
+}
+
+/**
+ * @param {import('./messages.js').JobNotice} msg
+ * @param {PageJob} job
+ */
+function onJob(msg, job) {
+  switch (msg.type) {
     case REPLY.FACES:
-      return job.kind === JOB.GENERATE ? onGenerateFaces(msg, job) : onInterpolateFaces(msg, job);
+      if (job.kind === JOB.GENERATE) return onGenerateFaces(msg, job);
+      if (job.kind === JOB.INTERPOLATE) return onInterpolateFaces(msg, job);
+      break;
     case POOL.DONE:
       metrics.wasmMemoryBytes = msg.memoryBytes;
-      return job.kind === JOB.GENERATE ? onGenerateDone(msg, job) : onInterpolateDone(msg, job);
+      if (job.kind === JOB.GENERATE) return onGenerateDone(msg, job);
+      if (job.kind === JOB.INTERPOLATE) return onInterpolateDone(msg, job);
+      break;
     case REPLY.PHOTO:
-      return job.corner === undefined ? onScorePhoto(msg, job) : onCornerPhoto(msg, job);
+      if (job.kind !== JOB.PHOTO) break;
+      return job.corner ? onCornerPhoto(msg, job.name, job.corner) : onScorePhoto(msg, job.name);
     case REPLY.SCORE:
-      return onScore(msg, job);
+      if (job.kind === JOB.SCORE) return onScore(msg, job);
+      break;
     case REPLY.RECON:
-      return onRecon(msg, job);
+      if (job.kind === JOB.SCORE) return onRecon(msg, job);
+      break;
     case REPLY.FACE:
-      return faceScored(job.key, msg);
+      if (job.kind === JOB.FACE) return faceScored(job.key, msg);
+      break;
     case REPLY.EDITED:
-      return onEdited(msg, job);
+      if (job.kind === JOB.EDIT || job.kind === JOB.STRIP) return onEdited(msg, job);
+      break;
     case REPLY.WARM:
       metrics.warmUpMs = msg.ms;
       return becomeReady();
     case REPLY.ERROR:
       return onError(msg, job);
+  }
+  console.warn(`a ${msg.type} reply to a ${job.kind} job`, msg);
+}
+
+/**
+ * @param {import('./messages.js').ErrorNotice} msg
+ * @param {PageJob} job
+ */
+function onError(msg, job) {
+  switch (job.kind) {
+    case JOB.GENERATE:
+      return onGenerateError(msg.message);
+    case JOB.INTERPOLATE:
+      return onInterpolateError(msg.message, msg.corner ?? null);
+    case JOB.PHOTO:
+      if (job.corner) return onInterpolateError(msg.message, job.corner.index);
+      return onScoreError(msg.message, job);
+    case JOB.SCORE:
+      return onScoreError(msg.message, job);
+    case JOB.EDIT:
+    case JOB.STRIP:
+      return onEditError(msg.message, job);
+    case JOB.FACE:
+      return showError(`Scoring the face failed: ${msg.message}`, 'edit-error');
     default:
-      console.warn('unknown worker message', msg);
+      return showError(`${job.kind} failed: ${msg.message}`);
   }
 }
 
-function onError(msg, job) {
-  if (job.kind === JOB.GENERATE) return onGenerateError(msg);
-  if (job.kind === JOB.INTERPOLATE || job.corner !== undefined) return onInterpolateError(msg, job);
-  if (job.kind === JOB.PHOTO || job.kind === JOB.SCORE) return onScoreError(msg, job);
-  if (job.kind === JOB.EDIT || job.kind === JOB.STRIP) return onEditError(msg, job);
-  if (job.kind === JOB.FACE) return showError(`Scoring the face failed: ${msg.message}`, 'edit-error');
-  showError(`${job.kind} failed: ${msg.message}`);
-}
-
+// The first worker's wasm has said its limits and the page's defaults: the fields get their
+// bounds and, once, their starting values; ?n and ?workers are checked against them, and the
+// pool learns how many CPU workers to run before it starts any helper.
+/** @param {import('./messages.js').Limits} limits */
 function onLimits(limits) {
   modelInfo.limits = limits;
+  metrics.limits = limits;
   applyLimits(limits);
-  if (facesChosen) return;
-  facesChosen = true;
-  const { n, notice } = facesParam(params.faces, limits.maxFaces, defaultFaces());
-  selectFaces(n);
-  if (notice) showUrlNotices([...params.notices, notice]);
+  if (limitsApplied) return;
+  limitsApplied = true;
+  const plan = cpuWorkerPlan(params.workers, limits.maxCpuWorkers, navigator);
+  client.setCpuWorkers(plan.count);
+  const faces = facesParam(params.faces, limits.maxFaces, limits.defaultFaces);
+  applyDefaults(limits, faces.n);
+  const notices = [plan.notice, faces.notice].filter((n) => n !== null);
+  if (notices.length) showUrlNotices([...params.notices, ...notices]);
 }
 
 // Sent again by the pool when a CPU helper fails to start (one worker fewer).
+/** @param {import('./messages.js').BackendNotice} msg */
 function onBackend(msg) {
   modelInfo.backend = msg.kind;
   modelInfo.workers = msg.workers;
   metrics.backend = msg.kind;
   metrics.workers = msg.workers;
   metrics.fallbackReason = msg.reason;
-  metrics.adapter = msg.kind === 'webgpu' ? msg.adapter : `${msg.adapter}, ${msg.workers} worker${msg.workers === 1 ? '' : 's'}`;
+  metrics.adapter = msg.kind === 'webgpu' ? msg.adapter : `${msg.adapter}, ${workerCount(msg.workers)}`;
   showBackend(msg);
   if (msg.kind === 'cpu') preferSmallGrid();
 }
 
-// [C, H, W] of each scale from Model.latentShapes' flat list.
-const triples = (flat) => Array.from({ length: Math.floor((flat?.length || 0) / 3) }, (_, i) => flat.slice(3 * i, 3 * i + 3));
-
+/** @param {import('./messages.js').FirstReadyReply} msg */
 function onReady(msg) {
+  const { info } = msg;
   modelInfo.ready = true;
-  modelInfo.imageSize = msg.imageSize;
-  modelInfo.latentShapes = triples(msg.latentShapes);
-  modelInfo.stats = parseStats(msg.stats);
+  modelInfo.imageSize = info.imageSize;
+  modelInfo.latentShapes = info.latentShapes;
+  modelInfo.stats = parseStats(info.stats);
   modelInfo.attributes = msg.attributes;
   modelInfo.attributesNote = msg.attributesNote;
   modelInfo.heatmapStops = msg.heatmapStops;
   buildSliders();
   metrics.load = { ...msg.timings, weightsBytes: msg.weightsBytes, wasmBytes: msg.wasmBytes };
   hideProgress();
-  const size = msg.imageSize;
+  const size = info.imageSize;
   const validation = modelInfo.stats?.valBpd;
   $('model-info').textContent =
-    `${size}×${size} faces · ${(msg.parameters / 1e6).toFixed(1)} M parameters · ${msg.numScales} scales` +
+    `${size}×${size} faces · ${(info.parameters / 1e6).toFixed(1)} M parameters · ${info.numScales} scales` +
     (validation !== null && validation !== undefined ? ` · validation ${validation.toFixed(3)} bits/dim` : '');
   renderValidation();
   generate({ first: true });
@@ -170,10 +219,12 @@ function onReady(msg) {
 
 // The first grid compiled the shaders; on WebGPU scoring one of its faces then compiles the
 // scoring kernels and checks the GPU's results before the page calls itself ready.
+/** @param {Extract<PageJob, { kind: 'generate' }>} job */
 function onFirstGrid(job) {
   if (modelInfo.backend === 'webgpu') {
+    if (!job.firstTile) throw new Error('the first grid has no first face to check the GPU with');
     setStatus('Warming up the scoring kernels…');
-    client.request(JOB.WARM_UP, { face: job.firstTile.buffer });
+    client.request(JOB.WARM_UP, { face: job.firstTile.buffer }, {});
     return;
   }
   becomeReady();
@@ -184,9 +235,13 @@ function becomeReady() {
   if (!document.body.classList.contains('busy')) setStatus('Ready.');
 }
 
-// A crash of the wasm module (a panic) or a broken GPU: start over, on the CPU if WebGPU was
-// the cause, so the page keeps working. A start that fails for another reason (a weight
-// file the page refuses, say) stops with the reason.
+/**
+ * A crash of the wasm module (a panic) or a broken GPU: start over, on the CPU if WebGPU was
+ * the cause, so the page keeps working. A start that fails for another reason (a weight file
+ * the page refuses, say) stops with the reason.
+ * @param {string} message
+ * @param {boolean} gpuBroken
+ */
 function onFatal(message, gpuBroken) {
   setPageReady(false);
   const wasReady = modelInfo.ready;

@@ -1,13 +1,15 @@
+// @ts-check
 // Where the model runs, said in three places once the first worker knows: #backend in the
 // status bar, #backend-note (why not the GPU, when it is not) and the intro's #intro-backend,
 // which must not promise a GPU the page is not using.
 
 import { $ } from './dom.js';
-import { plural } from './pool.js';
+import { limits } from './model-info.js';
+import { workerCount } from './worker-plan.js';
 
-// msg: REPLY.BACKEND with the pool's worker count (sent again when a CPU helper fails to start).
+/** @param {import('./messages.js').BackendNotice} msg sent again when a CPU helper fails to start */
 export function showBackend(msg) {
-  const workers = plural(msg.workers, 'worker');
+  const workers = workerCount(msg.workers);
   const backend = $('backend');
   if (msg.kind === 'webgpu') {
     const software = msg.software ? ' (software adapter)' : '';
@@ -21,7 +23,7 @@ export function showBackend(msg) {
   let note = '';
   let intro;
   if (msg.kind === 'webgpu' && msg.software) {
-    note = 'This WebGPU adapter is a software renderer (no GPU is in use), which is slow for this model: a 16-face grid ' +
+    note = `This WebGPU adapter is a software renderer (no GPU is in use), which is slow for this model: a ${limits().defaultFaces}-face grid ` +
       'can take minutes. Without ?backend=webgpu in the address the page uses its CPU backend here, which is faster.';
     intro = 'through WebGPU on a software renderer: your CPU imitating a GPU, not a GPU';
   } else if (msg.kind === 'webgpu') {

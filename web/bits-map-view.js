@@ -1,19 +1,24 @@
+// @ts-check
 // Where the bits go, over the face panel's face: the bits map (all scales, or one scale's
 // part) as a viridis overlay with its colour scale, and the map as JSON to download. The
 // maps and their colours come from the worker (Rust: model/cost.rs and heatmap.rs, the
 // numbers and colours of `realnvp score --bits-map` and `--heatmap`).
 
-import { $ } from './dom.js';
+import { context2d } from './canvas.js';
+import { $, canvas, input } from './dom.js';
 import { metrics } from './metrics.js';
 import { modelInfo } from './model-info.js';
 
-let maps = null; // [all scales, scale 1, scale 2, ...]: { values, lo, hi, overlay }
+/** @type {import('./messages.js').BitsMap[] | null} all scales, scale 1, scale 2, ... */
+let maps = null;
 let shown = 0; // which map the overlay shows: 0 all scales, i the i-th scale
+/** @type {() => import('./face-panel.js').Face | null} */
 let faceOf = () => null;
 
+/** @param {() => import('./face-panel.js').Face | null} currentFace */
 export function wireBitsMap(currentFace) {
   faceOf = currentFace;
-  $('show-bits-map').addEventListener('change', draw);
+  input('show-bits-map').addEventListener('change', draw);
   $('download-map').addEventListener('click', download);
   clearMaps();
 }
@@ -24,13 +29,14 @@ export function clearMaps() {
   $('map-lo').textContent = '';
   $('map-hi').textContent = '';
   $('face-overlay').hidden = true;
-  $('bits-map-controls').disabled = true;
+  $('bits-map-controls', HTMLFieldSetElement).disabled = true;
   metrics.bitsMap = null;
 }
 
+/** @param {import('./messages.js').BitsMap[]} newMaps all scales, then each scale's */
 export function showMaps(newMaps) {
   maps = newMaps;
-  $('bits-map-controls').disabled = false;
+  $('bits-map-controls', HTMLFieldSetElement).disabled = false;
   const group = $('map-scales');
   group.textContent = '';
   maps.forEach((_, i) => {
@@ -47,19 +53,22 @@ export function showMaps(newMaps) {
   metrics.bitsMap = { key: faceOf()?.key, values: Array.from(maps[0].values) };
 }
 
-// Map `i` (0: all scales, else that scale) over the face, the overlay turned on: the per-scale
-// table's scale links land here.
+/**
+ * Map `i` (0: all scales, else that scale) over the face, the overlay turned on: the
+ * per-scale table's scale links land here.
+ * @param {number} i
+ */
 export function showScaleMap(i) {
   if (!maps) return;
   shown = i;
-  $('show-bits-map').checked = true;
+  input('show-bits-map').checked = true;
   draw();
   $('face-panel').scrollIntoView({ block: 'nearest' });
 }
 
 function drawColourBar() {
   const stops = modelInfo.heatmapStops;
-  const bar = $('colour-bar');
+  const bar = canvas('colour-bar');
   const n = Math.floor(stops.length / 3);
   bar.width = n;
   bar.height = 1;
@@ -67,14 +76,14 @@ function drawColourBar() {
   for (let i = 0; i < n; i++) {
     pixels.data.set([stops[3 * i], stops[3 * i + 1], stops[3 * i + 2], 255], 4 * i);
   }
-  bar.getContext('2d').putImageData(pixels, 0, 0);
+  context2d(bar).putImageData(pixels, 0, 0);
 }
 
 function draw() {
-  const overlay = $('face-overlay');
-  const on = Boolean(maps) && $('show-bits-map').checked;
+  const overlay = canvas('face-overlay');
+  const on = Boolean(maps) && input('show-bits-map').checked;
   overlay.hidden = !on;
-  for (const button of $('map-scales').children) button.setAttribute('aria-pressed', String(Number(button.dataset.scale) === shown));
+  for (const button of $('map-scales').querySelectorAll('button')) button.setAttribute('aria-pressed', String(Number(button.dataset.scale) === shown));
   if (!maps) return;
   const map = maps[shown];
   $('map-lo').textContent = map.lo.toFixed(2);
@@ -83,7 +92,7 @@ function draw() {
   overlay.width = size;
   overlay.height = size;
   const pixels = new Uint8ClampedArray(map.overlay.buffer, map.overlay.byteOffset, size * size * 4);
-  overlay.getContext('2d').putImageData(new ImageData(pixels, size, size), 0, 0);
+  context2d(overlay).putImageData(new ImageData(pixels, size, size), 0, 0);
   const what = shown === 0 ? 'all scales' : `scale ${shown}`;
   overlay.setAttribute('aria-label', `bits map (${what}) from ${map.lo.toFixed(2)} to ${map.hi.toFixed(2)} bits per pixel`);
 }
@@ -93,7 +102,7 @@ function download() {
   const face = faceOf();
   if (!maps || !face) return;
   const size = modelInfo.imageSize;
-  const rows = (values) => Array.from({ length: size }, (_, y) => Array.from(values.slice(y * size, (y + 1) * size)));
+  const rows = (/** @type {Float32Array} */ values) => Array.from({ length: size }, (_, y) => Array.from(values.slice(y * size, (y + 1) * size)));
   const json = {
     face: face.title,
     bits_per_dim: face.bpd,

@@ -1,11 +1,18 @@
+// @ts-check
 // A camera snapshot as a photo to score: the video shows in #camera-panel, "Take the photo"
 // turns the current frame into a PNG file.
 
+import { context2d } from './canvas.js';
 import { $ } from './dom.js';
+import { messageOf } from './errors.js';
 
-// onFile(file): the snapshot; onError(message): the camera could not be used.
+/**
+ * @param {object} handlers
+ * @param {(file: File) => void} handlers.onFile the snapshot
+ * @param {(message: string) => void} handlers.onError the camera could not be used
+ */
 export function wireCamera({ onFile, onError }) {
-  const video = $('camera-video');
+  const video = $('camera-video', HTMLVideoElement);
 
   async function open() {
     try {
@@ -17,23 +24,23 @@ export function wireCamera({ onFile, onError }) {
       $('camera-snap').focus();
     } catch (err) {
       close();
-      onError(err.message);
+      onError(messageOf(err));
     }
   }
 
   function close() {
-    video.srcObject?.getTracks().forEach((t) => t.stop());
+    if (video.srcObject instanceof MediaStream) video.srcObject.getTracks().forEach((t) => t.stop());
     video.srcObject = null;
     $('camera-panel').hidden = true;
   }
 
   function snap() {
-    const canvas = document.createElement('canvas');
-    canvas.width = video.videoWidth;
-    canvas.height = video.videoHeight;
-    canvas.getContext('2d').drawImage(video, 0, 0);
+    const frame = document.createElement('canvas');
+    frame.width = video.videoWidth;
+    frame.height = video.videoHeight;
+    context2d(frame).drawImage(video, 0, 0);
     close();
-    canvas.toBlob((blob) => {
+    frame.toBlob((blob) => {
       if (blob) onFile(new File([blob], 'camera.png', { type: 'image/png' }));
       else onError('could not capture a frame');
     }, 'image/png');

@@ -1,23 +1,32 @@
+// @ts-check
 // The face panel: one face at a time, the scored crop or a generated face the visitor picked,
 // shown under the panel it came from, with where its bits go (web/bits-map-view.js) and its
 // edits along the attribute directions (web/edit-view.js).
-//
-// A face is { key, title, rgba, bpd, maps }: `key` names it for the workers (they keep its
-// latents for the edits), `rgba` is the model input itself (imageSize^2 RGBA), `maps` the
-// bits maps from the worker (null while they are computed).
 
 import { clearMaps, showMaps, wireBitsMap } from './bits-map-view.js';
 import { drawImage } from './canvas.js';
-import { $ } from './dom.js';
+import { $, canvas } from './dom.js';
 import { resetEdits, wireEdits } from './edit-view.js';
 import { JOB } from './messages.js';
 import { metrics } from './metrics.js';
 import { modelInfo } from './model-info.js';
 import { setStatus } from './notices.js';
 
-let client = null;
+/**
+ * @typedef {object} Face
+ * @property {string} key names it for the workers (they keep its latents for the edits)
+ * @property {string} title
+ * @property {import('./messages.js').Bytes} rgba the model input itself (imageSize^2 RGBA)
+ * @property {number | null} bpd null while it is scored
+ * @property {import('./messages.js').BitsMap[] | null} maps from the worker (null while they are computed)
+ */
+
+/** @type {import('./client.js').ModelClient} */
+let client;
+/** @type {Face | null} */
 let current = null;
 
+/** @param {import('./client.js').ModelClient} modelClient */
 export function wireFacePanel(modelClient) {
   client = modelClient;
   wireBitsMap(() => current);
@@ -26,8 +35,12 @@ export function wireFacePanel(modelClient) {
 
 export const currentFace = () => current;
 
-// Shows `face` in the panel, placed right after `anchor` (an element of the panel the face
-// came from).
+/**
+ * Shows `face` in the panel, placed right after `anchor` (an element of the panel the face
+ * came from).
+ * @param {Face} face
+ * @param {HTMLElement} anchor
+ */
 export function showFace(face, anchor) {
   const panel = $('face-panel');
   if (anchor.nextElementSibling !== panel) anchor.after(panel);
@@ -36,22 +49,26 @@ export function showFace(face, anchor) {
   panel.hidden = false;
   $('face-title').textContent = face.title;
   const size = modelInfo.imageSize;
-  drawImage($('face-canvas'), face.rgba, size, size);
-  showBpd();
+  drawImage(canvas('face-canvas'), face.rgba, size, size);
+  showBpd(face);
   if (face.maps) showMaps(face.maps);
   else clearMaps();
   if (!sameFace) resetEdits();
-  metrics.face = { key: face.key, bpd: face.bpd ?? null };
+  metrics.face = { key: face.key, bpd: face.bpd };
 }
 
-// The bits/dim and maps of the current face, once its worker has scored it.
-export function faceScored(key, { bpd, maps }) {
+/**
+ * The score and maps of face `key`, once its worker has scored it.
+ * @param {string} key
+ * @param {import('./messages.js').FaceReply} msg
+ */
+export function faceScored(key, { score, maps }) {
   if (current?.key !== key) return;
-  current.bpd = bpd;
+  current.bpd = score.bitsPerDim;
   current.maps = maps;
-  showBpd();
+  showBpd(current);
   showMaps(maps);
-  metrics.face = { key, bpd };
+  metrics.face = { key, bpd: current.bpd };
 }
 
 export function hideFace() {
@@ -62,12 +79,17 @@ export function hideFace() {
   metrics.face = null;
 }
 
-function showBpd() {
-  const bpd = current.bpd;
+/** @param {Face} face */
+function showBpd({ bpd }) {
   $('face-caption').textContent = typeof bpd === 'number' ? `${bpd.toFixed(3)} bits/dim` : 'scoring…';
 }
 
-// Generated face `index` of grid `job` (its seed and temperature name it), scored in a worker.
+/**
+ * Generated face `index` of a grid (its seed and temperature name it), scored in a worker.
+ * @param {import('./messages.js').Bytes} rgba
+ * @param {{ index: number, n: number, seed: string, temperature: number }} from
+ * @param {HTMLElement} anchor
+ */
 export function showGeneratedFace(rgba, { index, n, seed, temperature }, anchor) {
   const key = `sample:${seed}:${temperature}:${n}:${index}`;
   if (current?.key === key) return;

@@ -1,10 +1,16 @@
+// @ts-check
 // The form fields shared by Generate and Interpolate (seed, temperature, the faces and steps
-// menus), read and checked against the Rust limits (modelInfo.limits) before a job is sent.
+// menus): their defaults and bounds from the Rust limits, and their values checked against
+// those limits before a job is sent.
 
-import { $ } from './dom.js';
+import { $, input } from './dom.js';
 
 const MAX_SEED = 18446744073709551615n; // seeds are u64 in Rust
 
+/**
+ * The seed as decimal text (it becomes a BigInt in the worker).
+ * @param {string} text
+ */
 export function parseSeed(text) {
   const s = String(text).trim();
   if (!/^\d{1,20}$/.test(s) || BigInt(s) > MAX_SEED) {
@@ -13,31 +19,59 @@ export function parseSeed(text) {
   return s;
 }
 
+/** @param {import('./messages.js').Limits} limits */
 export function readTemperature(limits) {
-  const t = Number($('temperature').value);
+  const t = Number(input('temperature').value);
   if (!Number.isFinite(t) || t < 0 || t > limits.maxTemperature) {
     throw new Error(`the temperature must be a number from 0 to ${limits.maxTemperature}`);
   }
   return t;
 }
 
-// The menus offer nothing the Rust code would refuse.
+/** The temperature slider's value beside it. */
+export function showTemperature() {
+  $('temperature-value').textContent = Number(input('temperature').value).toFixed(2);
+}
+
+/** @param {string} id */
+const menu = (id) => $(id, HTMLSelectElement);
+
+/**
+ * Selects `n` in menu `id`, adding the option if the menu lacks it (?n=K, say).
+ * @param {string} id
+ * @param {number} n
+ */
+function choose(id, n) {
+  const select = menu(id);
+  if (![...select.options].some((o) => Number(o.value) === n)) {
+    const after = [...select.options].find((o) => Number(o.value) > n);
+    select.add(new Option(String(n), String(n)), after || null);
+  }
+  select.value = String(n);
+}
+
+/**
+ * The menus offer nothing the Rust code would refuse.
+ * @param {import('./messages.js').Limits} limits
+ */
 export function applyLimits(limits) {
-  for (const [id, max] of [['count', limits.maxFaces], ['steps', limits.maxSteps]]) {
-    for (const option of [...$(id).options]) if (Number(option.value) > max) option.remove();
+  for (const [id, max] of /** @type {const} */ ([['count', limits.maxFaces], ['steps', limits.maxSteps]])) {
+    for (const option of [...menu(id).options]) if (Number(option.value) > max) option.remove();
   }
-  $('temperature').max = String(Math.min(Number($('temperature').max), limits.maxTemperature));
+  const temperature = input('temperature');
+  temperature.max = String(Math.min(Number(temperature.max), limits.maxTemperature));
 }
 
-// Selects `n` faces in the menu, adding the option if the menu lacks it (?n=K).
-export function selectFaces(n) {
-  const menu = $('count');
-  if (![...menu.options].some((o) => Number(o.value) === n)) {
-    const option = new Option(String(n), String(n));
-    const after = [...menu.options].find((o) => Number(o.value) > n);
-    menu.add(option, after || null);
-  }
-  menu.value = String(n);
+/**
+ * The fields' starting values, the page's defaults from the wasm (index.html has none), set
+ * once: a restart after a crash keeps what the visitor chose. `faces`: the first grid's size
+ * (?n, or the default).
+ * @param {import('./messages.js').Limits} limits
+ * @param {number} faces
+ */
+export function applyDefaults(limits, faces) {
+  input('temperature').value = String(limits.defaultTemperature);
+  showTemperature();
+  choose('count', faces);
+  choose('steps', limits.defaultSteps);
 }
-
-export const defaultFaces = () => Number([...$('count').options].find((o) => o.defaultSelected)?.value || $('count').value);

@@ -1,61 +1,68 @@
+// @ts-check
 // Generate: a grid of faces sampled from the seed at the temperature, drawn face by face as
 // the workers finish them. A face clicked (or picked with the keyboard) opens in the face
 // panel below the grid.
 
 import { drawTiles, gridCanvas, readTile, tileAt } from './canvas.js';
-import { $ } from './dom.js';
+import { $, canvas, input } from './dom.js';
+import { messageOf } from './errors.js';
 import { showGeneratedFace } from './face-panel.js';
-import { parseSeed, readTemperature } from './form.js';
+import { parseSeed, readTemperature, showTemperature } from './form.js';
 import { JOB } from './messages.js';
 import { metrics } from './metrics.js';
-import { modelInfo } from './model-info.js';
+import { limits, modelInfo } from './model-info.js';
 import { clearError, setStatus, showError } from './notices.js';
-import { plural } from './pool.js';
+import { workerCount } from './worker-plan.js';
+
+/** @typedef {Extract<import('./client.js').PageJob, { kind: 'generate' }>} GenerateJob */
 
 const ERROR_LINE = 'generate-error';
-let client = null;
-let onFirstGrid = null;
-// The grid on screen: { n, cols, seed, temperature, drawn (a Set of its faces drawn) }; and
-// the face the keyboard is on.
+/** @type {import('./client.js').ModelClient} */
+let client;
+/** @type {(job: GenerateJob) => void} */
+let onFirstGrid;
+/** @type {import('./client.js').ShownGrid | null} the grid on screen */
 let shown = null;
-let picked = 0;
+let picked = 0; // the face the keyboard is on
 
-// onFirst(job, msg): the page's first grid is drawn (its run compiled the shaders on WebGPU).
+/**
+ * @param {import('./client.js').ModelClient} modelClient
+ * @param {(job: GenerateJob) => void} onFirst the page's first grid is drawn (its run compiled the shaders on WebGPU)
+ */
 export function wireGenerate(modelClient, onFirst) {
   client = modelClient;
   onFirstGrid = onFirst;
-  const temperature = $('temperature');
-  const showTemperature = () => ($('temperature-value').textContent = Number(temperature.value).toFixed(2));
-  temperature.addEventListener('input', showTemperature);
-  showTemperature();
+  input('temperature').addEventListener('input', showTemperature);
   $('generate').addEventListener('click', () => generate());
   $('random-seed').addEventListener('click', () => {
-    $('seed').value = String(Math.floor(Math.random() * 1e9));
+    input('seed').value = String(Math.floor(Math.random() * 1e9));
     generate();
   });
   $('seed').addEventListener('keydown', (e) => e.key === 'Enter' && generate());
-  const samples = $('samples');
+  const samples = canvas('samples');
   samples.addEventListener('click', (e) => {
     if (!shown) return;
     const rect = samples.getBoundingClientRect();
     const n = tileAt(samples, e.clientX - rect.left, e.clientY - rect.top, shown.n, shown.cols, modelInfo.imageSize);
-    if (n >= 0) pickFace(n);
+    if (n >= 0) pickFace(shown, n);
   });
   samples.addEventListener('keydown', (e) => {
     if (!shown) return;
+    /** @type {Record<string, number>} */
     const steps = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -shown.cols, ArrowDown: shown.cols };
-    if (e.key === 'Enter' || e.key === ' ') pickFace(picked);
-    else if (e.key in steps) pickFace(Math.min(Math.max(picked + steps[e.key], 0), shown.n - 1));
+    if (e.key === 'Enter' || e.key === ' ') pickFace(shown, picked);
+    else if (e.key in steps) pickFace(shown, Math.min(Math.max(picked + steps[e.key], 0), shown.n - 1));
     else return;
     e.preventDefault();
   });
 }
 
-function pickFace(n) {
-  if (!shown.drawn.has(n)) return setStatus('That face is not drawn yet; pick it once it shows.');
+/** @param {import('./client.js').ShownGrid} grid @param {number} n */
+function pickFace(grid, n) {
+  if (!grid.drawn.has(n)) return setStatus('That face is not drawn yet; pick it once it shows.');
   picked = n;
-  const rgba = readTile($('samples'), n, shown.cols, modelInfo.imageSize);
-  showGeneratedFace(rgba, { index: n, n: shown.n, seed: shown.seed, temperature: shown.temperature }, $('gen-time'));
+  const rgba = readTile(canvas('samples'), n, grid.cols, modelInfo.imageSize);
+  showGeneratedFace(rgba, { index: n, n: grid.n, seed: grid.seed, temperature: grid.temperature }, $('gen-time'));
 }
 
 export function generate({ first = false } = {}) {
@@ -65,54 +72,69 @@ export function generate({ first = false } = {}) {
   }
   let seed, temperature;
   try {
-    seed = parseSeed($('seed').value);
-    temperature = readTemperature(modelInfo.limits);
+    seed = parseSeed(input('seed').value);
+    temperature = readTemperature(limits());
   } catch (err) {
-    return showError(`Generate: ${err.message}`, ERROR_LINE);
+    return showError(`Generate: ${messageOf(err)}`, ERROR_LINE);
   }
   if (!first) clearError(ERROR_LINE);
-  const n = Number($('count').value);
+  const n = Number($('count', HTMLSelectElement).value);
   const cols = Math.ceil(Math.sqrt(n));
-  gridCanvas($('samples'), n, cols, modelInfo.imageSize);
+  gridCanvas(canvas('samples'), n, cols, modelInfo.imageSize);
   $('gen-time').textContent = '';
   shown = { n, cols, seed, temperature, drawn: new Set() };
   picked = 0;
-  client.request(JOB.GENERATE, { n, temperature, seed }, { n, cols, seed, temperature, first, grid: shown });
+  client.request(JOB.GENERATE, { n, temperature, seed }, { first, grid: shown });
+  const workers = workerCount(modelInfo.workers);
   if (first) {
-    setStatus(modelInfo.backend === 'webgpu' ? 'Compiling shaders and drawing the first faces…' : `Drawing the first faces (CPU, ${plural(modelInfo.workers, 'worker')})…`);
+    setStatus(modelInfo.backend === 'webgpu' ? 'Compiling shaders and drawing the first faces…' : `Drawing the first faces (CPU, ${workers})…`);
   } else {
-    setStatus(modelInfo.backend === 'cpu' ? `Generating ${n} faces on the CPU (${plural(modelInfo.workers, 'worker')})…` : `Generating ${n} faces…`);
+    setStatus(modelInfo.backend === 'cpu' ? `Generating ${n} faces on the CPU (${workers})…` : `Generating ${n} faces…`);
   }
 }
 
+/**
+ * @param {import('./messages.js').FacesNotice} msg
+ * @param {GenerateJob} job
+ */
 export function onGenerateFaces(msg, job) {
   const size = modelInfo.imageSize;
-  drawTiles($('samples'), msg.rgba, msg.start, msg.count, job.cols, size);
+  drawTiles(canvas('samples'), msg.rgba, msg.start, msg.count, job.grid.cols, size);
   for (let i = 0; i < msg.count; i++) job.grid.drawn.add(msg.start + i);
   if (msg.total > msg.count) setStatus(`Generating: ${msg.drawn} / ${msg.total} faces…`);
   if (msg.start === 0) job.firstTile = msg.rgba.slice(0, size * size * 4); // for the WebGPU warm-up
 }
 
-export const drawnBy = (msg) => (modelInfo.backend === 'cpu' ? `cpu, ${plural(msg.workers, 'worker')}` : modelInfo.backend);
+/**
+ * Who drew a grid, for its timing line.
+ * @param {import('./messages.js').DoneNotice} msg
+ */
+export const drawnBy = (msg) => (modelInfo.backend === 'cpu' ? `cpu, ${workerCount(msg.workers)}` : modelInfo.backend);
 
+/**
+ * @param {import('./messages.js').DoneNotice} msg
+ * @param {GenerateJob} job
+ */
 export function onGenerateDone(msg, job) {
-  const canvas = $('samples');
-  canvas.dataset.generation = String(Number(canvas.dataset.generation || 0) + 1);
-  canvas.dataset.seed = job.seed;
+  const samples = canvas('samples');
+  samples.dataset.generation = String(Number(samples.dataset.generation || 0) + 1);
+  samples.dataset.seed = job.grid.seed;
   const ms = Math.round(msg.ms);
+  const { n } = job.grid;
   if (job.first) {
     metrics.firstFacesMs = Math.round(performance.now());
-    metrics.firstGrid = { n: job.n, ms: msg.ms, workers: msg.workers, facesPerWorker: msg.facesPerWorker };
+    metrics.firstGrid = { n, ms: msg.ms, workers: msg.workers, facesPerWorker: msg.facesPerWorker };
     // On the CPU the helpers join the first grid as they finish starting.
     const compile = modelInfo.backend === 'webgpu' ? ', shaders compiled on this first run' : ` (${drawnBy(msg)})`;
-    $('gen-time').textContent = `first ${job.n} faces in ${ms} ms${compile}; ${metrics.firstFacesMs} ms after the page started loading`;
-    onFirstGrid(job, msg);
+    $('gen-time').textContent = `first ${n} faces in ${ms} ms${compile}; ${metrics.firstFacesMs} ms after the page started loading`;
+    onFirstGrid(job);
   } else {
-    metrics.generations.push({ n: job.n, ms: msg.ms, backend: modelInfo.backend, workers: msg.workers, facesPerWorker: msg.facesPerWorker });
-    $('gen-time').textContent = `${job.n} faces in ${ms} ms (${drawnBy(msg)})`;
+    metrics.generations.push({ n, ms: msg.ms, backend: modelInfo.backend, workers: msg.workers, facesPerWorker: msg.facesPerWorker });
+    $('gen-time').textContent = `${n} faces in ${ms} ms (${drawnBy(msg)})`;
   }
 }
 
-export function onGenerateError(msg) {
-  showError(`Generate failed: ${msg.message}`, ERROR_LINE);
+/** @param {string} message */
+export function onGenerateError(message) {
+  showError(`Generate failed: ${message}`, ERROR_LINE);
 }

@@ -1,23 +1,58 @@
+// @ts-check
 // Numbers for the end-to-end test and the benchmark script (scripts/bench-page.mjs), read as
 // window.realnvp.metrics; `window.realnvp.ready` turns true once the page is usable.
+
+/** @typedef {{ n: number, ms: number, workers: number, facesPerWorker: number[] }} GridMetric */
+
+/**
+ * @typedef {object} Metrics
+ * @property {import('./messages.js').Limits | null} limits the wasm limits(), as the page uses them
+ * @property {number | null} firstFacesMs page navigation -> first grid drawn (weights + shader compile + generation)
+ * @property {GridMetric | null} firstGrid
+ * @property {number | null} warmUpMs
+ * @property {(GridMetric & { backend: string | null })[]} generations
+ * @property {{ ms: number, reconMs: number, bpd: number, backend: string | null, crop: { x: number, y: number, side: number } }[]} scores
+ * @property {{ steps: number, ms: number, backend: string | null, workers: number, facesPerWorker: number[] }[]} interpolations
+ * @property {string | null} backend
+ * @property {string | null} adapter
+ * @property {number | null} workers model workers: 1 on WebGPU, one per core (or ?workers=N) on the CPU
+ * @property {number[] | null} wasmMemoryBytes each worker's wasm heap after the last grid
+ * @property {string | null} fallbackReason
+ * @property {Record<string, number> | null} load start-up timings and download sizes
+ * @property {{ key: string, bpd: number | null } | null} face the face panel's face
+ * @property {{ key: string | undefined, values: number[] } | null} bitsMap its whole bits map
+ * @property {{ key: string, amounts: number[], bpd: number, rgba: number[] } | null} edit the last slider edit
+ * @property {{ key: string, names: string[], amounts: number[], rgba: number[] } | null} strip the last strip
+ */
+
+/** @type {Metrics} */
 export const metrics = {
-  firstFacesMs: null, // page navigation -> first grid drawn (weights + shader compile + generation)
-  firstGrid: null, // { n, ms, workers, facesPerWorker } of the first grid
+  limits: null,
+  firstFacesMs: null,
+  firstGrid: null,
   warmUpMs: null,
-  generations: [], // { n, ms, backend, workers (that drew faces), facesPerWorker }
-  scores: [], // { ms, reconMs, bpd, backend, crop: { x, y, side } }
-  interpolations: [], // { steps, ms, backend, workers, facesPerWorker }
+  generations: [],
+  scores: [],
+  interpolations: [],
   backend: null,
   adapter: null,
-  workers: null, // model workers: 1 on WebGPU, one per core (or ?workers=N) on the CPU
-  wasmMemoryBytes: null, // each worker's wasm heap after the last grid
+  workers: null,
+  wasmMemoryBytes: null,
   fallbackReason: null,
   load: null,
+  face: null,
+  bitsMap: null,
+  edit: null,
+  strip: null,
 };
-window.realnvp = { metrics, ready: false };
 
+/** @type {{ metrics: Metrics, ready: boolean }} */
+const realnvp = { metrics, ready: false };
+Object.assign(window, { realnvp });
+
+/** @param {boolean} ready */
 export function setPageReady(ready) {
-  window.realnvp.ready = ready;
+  realnvp.ready = ready;
   if (ready) document.body.dataset.ready = 'true';
   else delete document.body.dataset.ready;
 }

@@ -1,17 +1,38 @@
+// @ts-check
 // What the workers have told the page about the model and where it runs. Only app.js writes
 // it (from REPLY.LIMITS, REPLY.BACKEND and REPLY.READY, and when it restarts the workers); the
 // other modules read it.
+
+/**
+ * @typedef {object} PageModelInfo
+ * @property {import('./messages.js').Limits | null} limits the wasm limits(); null until the wasm runs
+ * @property {import('./messages.js').BackendKind | null} backend once the first worker has started one
+ * @property {number} workers model workers: 1 on WebGPU, one per core (or ?workers=N) on the CPU
+ * @property {boolean} ready the model is loaded: jobs may be sent
+ * @property {number} imageSize the model's input side, from the weight file
+ * @property {[number, number, number][]} latentShapes [C, H, W] of each scale's latent, finest first
+ * @property {import('./stats.js').Stats | null} stats the weight file's validation statistics
+ * @property {import('./messages.js').AttributeInfo | null} attributes the attribute directions, or null
+ * @property {string | null} attributesNote why there are no directions (no file, a refused file)
+ * @property {number[]} heatmapStops the bits maps' colour scale, RGB, low to high
+ */
+
+/** @type {PageModelInfo} */
 export const modelInfo = {
-  // The Rust limits (wasm limits(), src/limits.rs): { maxFaces, maxSteps, maxTemperature,
-  // maxFileBytes, maxImageSize, maxEditAmount }; null until the wasm runs.
   limits: null,
-  backend: null, // 'webgpu' | 'cpu', once the first worker has started one
-  workers: 1, // model workers: 1 on WebGPU, one per core (or ?workers=N) on the CPU
-  ready: false, // the model is loaded: jobs may be sent
-  imageSize: 0, // the model's input side, from the weight file
-  latentShapes: [], // [C, H, W] of each scale's latent, finest first (Model.latentShapes)
-  stats: null, // the weight file's validation statistics (web/stats.js parseStats)
-  attributes: null, // { names, how } of the attribute directions, or null
-  attributesNote: null, // why there are no directions (no file, a refused file)
-  heatmapStops: [], // the bits maps' colour scale, RGB, low to high
+  backend: null,
+  workers: 1,
+  ready: false,
+  imageSize: 0,
+  latentShapes: [],
+  stats: null,
+  attributes: null,
+  attributesNote: null,
+  heatmapStops: [],
 };
+
+/** The wasm limits, for code that runs once they have come (every panel's, after REPLY.LIMITS). */
+export function limits() {
+  if (!modelInfo.limits) throw new Error('the wasm has not said its limits yet');
+  return modelInfo.limits;
+}

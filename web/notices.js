@@ -1,3 +1,4 @@
+// @ts-check
 // Where the page speaks to the visitor: #status (what it is doing), the download bar, errors,
 // and #url-notice (URL parameters it did not use).
 //
@@ -7,14 +8,20 @@
 
 import { $ } from './dom.js';
 
+/** @param {string} text */
 export function setStatus(text) {
   $('status').textContent = text;
 }
 
+/**
+ * @param {number} loaded bytes
+ * @param {number} total bytes; 0 when not known
+ * @param {string} what
+ */
 export function showProgress(loaded, total, what) {
-  const bar = $('progress');
+  const bar = $('progress', HTMLProgressElement);
   bar.hidden = false;
-  const mb = (v) => (v / 1e6).toFixed(1);
+  const mb = (/** @type {number} */ v) => (v / 1e6).toFixed(1);
   if (total > 0) {
     bar.max = total;
     bar.value = loaded;
@@ -29,24 +36,34 @@ export function hideProgress() {
   $('progress').hidden = true;
 }
 
+/** @param {HTMLElement} el @param {string} text */
 function setText(el, text) {
   el.textContent = text;
   el.hidden = !text;
 }
 
-// `near`: the id of the .field-error beside the control the error came from, or null.
+/**
+ * @param {string} message
+ * @param {string | null} [near] the id of the .field-error beside the control the error came from
+ */
 export function showError(message, near = null) {
   setText($('error'), message);
   if (near) setText($(near), message);
 }
 
-// A new attempt at `near`'s control: its old error goes, in both places.
+/**
+ * A new attempt at `near`'s control: its old error goes, in both places.
+ * @param {string | null} [near]
+ */
 export function clearError(near = null) {
   setText($('error'), '');
   if (near) setText($(near), '');
 }
 
-// Notices about URL parameters, each saying what was ignored and what is used instead.
+/**
+ * Notices about URL parameters, each saying what was ignored and what is used instead.
+ * @param {string[]} notices
+ */
 export function showUrlNotices(notices) {
   const box = $('url-notice');
   box.textContent = '';

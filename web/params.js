@@ -1,27 +1,33 @@
+// @ts-check
 // The URL parameters the page reads, each checked. A value the page cannot use gets a notice
 // that says what was ignored and what the page does instead (shown in #url-notice).
 //
 //   ?backend=auto|cpu|webgpu  auto (default): WebGPU on a GPU, else the CPU backend; cpu forces
 //                             the wasm CPU backend; webgpu uses WebGPU even on a software adapter
-//   ?workers=N                CPU workers, 1 to MAX_CPU_WORKERS (default: one per core)
-//   ?n=K                      faces in the first grid, 1 to the Rust limit (wasm limits().maxFaces)
+//   ?workers=N                CPU workers, 1 to the Rust limit (limits().maxCpuWorkers; default:
+//                             one per core): web/worker-plan.js, once the limits are known
+//   ?n=K                      faces in the first grid, 1 to the Rust limit (limits().maxFaces): facesParam
 //   ?weights=URL              another weight file (http, https, data or blob address)
 //   ?attributes=URL           the attribute directions for the face edits (default: the
 //                             shipped file, with the shipped weights only: directions
 //                             belong to the model they were fitted with)
 
-import { cpuWorkerPlan } from './pool.js';
-
-export const DEFAULT_WEIGHTS = 'faces64.safetensors';
-export const DEFAULT_ATTRIBUTES = 'attributes.safetensors';
+const DEFAULT_WEIGHTS = 'faces64.safetensors';
+const DEFAULT_ATTRIBUTES = 'attributes.safetensors';
+/** @type {import('./messages.js').BackendChoice[]} */
 const BACKENDS = ['auto', 'cpu', 'webgpu'];
 const KNOWN = ['backend', 'workers', 'n', 'weights', 'attributes'];
 const FETCHABLE = ['http:', 'https:', 'data:', 'blob:'];
 
 // A value as the notice quotes it: a long data: URL would fill the screen.
+/** @param {string} value */
 const quote = (value) => (value.length > 40 ? `${value.slice(0, 37)}…` : value);
 
-// The absolute address of `value` if the page can download it, else null.
+/**
+ * The absolute address of `value` if the page can download it, else null.
+ * @param {string} value
+ * @param {string} base
+ */
 function fetchable(value, base) {
   try {
     const url = value.trim() ? new URL(value, base) : null;
@@ -31,23 +37,39 @@ function fetchable(value, base) {
   }
 }
 
-// Everything but ?n, whose limit comes from the wasm (facesParam).
-export function readParams(search = location.search, base = location.href) {
+/**
+ * @typedef {object} Params
+ * @property {import('./messages.js').BackendChoice} backend
+ * @property {string} weights the weight file's address
+ * @property {string | null} attributes the attribute file's, or null: no face edits
+ * @property {string | null} faces ?n as given, checked by facesParam once the limits are known
+ * @property {string | null} workers ?workers as given, checked by web/worker-plan.js then
+ * @property {string[]} notices what was ignored, and what is used instead
+ */
+
+/**
+ * Everything but the values whose limits come from the wasm (?n, ?workers): those are read
+ * as given here and checked when the limits arrive.
+ * @param {string} search location.search
+ * @param {string} base location.href
+ * @returns {Params}
+ */
+export function readParams(search, base) {
   const params = new URLSearchParams(search);
+  /** @type {string[]} */
   const notices = [];
 
+  /** @type {import('./messages.js').BackendChoice} */
   let backend = 'auto';
   const askedBackend = params.get('backend');
   if (askedBackend !== null) {
-    if (BACKENDS.includes(askedBackend)) backend = askedBackend;
+    const known = BACKENDS.find((b) => b === askedBackend);
+    if (known) backend = known;
     else {
       notices.push(`?backend=${quote(askedBackend)} is not one of ${BACKENDS.join(', ')}, so the page picks the backend itself ` +
         '(WebGPU on a GPU, else the CPU).');
     }
   }
-
-  const workerPlan = cpuWorkerPlan(params.get('workers'));
-  if (workerPlan.notice) notices.push(workerPlan.notice);
 
   let weights = new URL(DEFAULT_WEIGHTS, base).href;
   const askedWeights = params.get('weights');
@@ -74,10 +96,16 @@ export function readParams(search = location.search, base = location.href) {
       notices.push(`?${quote(key)} is not a parameter this page reads (it reads ${KNOWN.map((k) => `?${k}`).join(', ')}), so it is ignored.`);
     }
   }
-  return { backend, workerPlan, weights, attributes, faces: params.get('n'), notices };
+  return { backend, weights, attributes, faces: params.get('n'), workers: params.get('workers'), notices };
 }
 
-// ?n, once the wasm has said how many faces one grid may have. `fallback`: the page's default.
+/**
+ * ?n, once the wasm has said how many faces one grid may have.
+ * @param {string | null} raw ?n as given
+ * @param {number} maxFaces
+ * @param {number} fallback the page's default (limits().defaultFaces)
+ * @returns {{ n: number, notice: string | null }}
+ */
 export function facesParam(raw, maxFaces, fallback) {
   if (raw === null) return { n: fallback, notice: null };
   const n = Number(raw);

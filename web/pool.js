@@ -1,10 +1,13 @@
+// @ts-check
 // The page's model workers (web/worker.js) and the work it gives them.
 //
 // WebGPU: one worker (the GPU is one device). The CPU backend: one worker per core (see
-// cpuWorkerPlan), because burn's CPU backend runs on one thread in wasm. Start-up downloads
-// once: the first worker fetches the wasm and the weights, picks the backend and, on the
-// CPU, hands back the compiled WebAssembly.Module and the weight bytes (SHARE); the pool then
-// starts the helpers with them, while the first worker loads its own model.
+// web/worker-plan.js), because burn's CPU backend runs on one thread in wasm. Start-up
+// downloads once: the first worker fetches the wasm and the weights, says the Rust limits
+// (the page then tells the pool how many CPU workers to run: setCpuWorkers), picks the
+// backend and, on the CPU, hands back the compiled WebAssembly.Module and the weight bytes
+// (SHARE); the pool then starts the helpers with them, while the first worker loads its own
+// model.
 //
 // Work is a job (a grid, a photo to decode, a crop to score) cut into tasks; a worker gets
 // one task at a time, whichever task is next when it becomes free. A grid is one task per
@@ -17,59 +20,97 @@
 
 import { JOB, PHOTO_KEY, POOL, REPLY, REQUEST } from './messages.js';
 
-// Each worker holds its own wasm instance and model: ~28 MB of f32 weights plus the wasm
-// heap's working memory, about 200 MB in all.
-const MB_PER_WORKER = 200;
-export const MAX_CPU_WORKERS = 8;
+/** @typedef {import('./messages.js').JobKind} JobKind */
+/** @typedef {import('./messages.js').JobBodies} JobBodies */
+/** @typedef {import('./messages.js').Task} Task */
+/** @typedef {import('./messages.js').Corner} Corner */
+/** A job as the pool takes it: its kind and the body that kind has.
+ * @typedef {{ [K in JobKind]: { kind: K, body: JobBodies[K] } }[JobKind]} JobSpec */
 
-// How many CPU workers: one per core, as many as half the device's memory holds, at most
-// MAX_CPU_WORKERS; `?workers=N` (1 to MAX_CPU_WORKERS) overrides. `notice` says why a given
-// value was not used.
-export function cpuWorkerPlan(param, nav = navigator) {
-  const cores = Math.max(1, Math.floor(nav.hardwareConcurrency || 1));
-  // navigator.deviceMemory (GiB, rounded) is not offered everywhere (Firefox, Safari).
-  const byMemory = nav.deviceMemory ? Math.max(1, Math.floor((nav.deviceMemory * 1024) / 2 / MB_PER_WORKER)) : Infinity;
-  const fallback = Math.min(cores, byMemory, MAX_CPU_WORKERS);
-  if (param === null || param === undefined) return { count: fallback, notice: null };
-  const n = Number(param);
-  if (/^\d+$/.test(param.trim()) && n >= 1 && n <= MAX_CPU_WORKERS) return { count: n, notice: null };
-  return {
-    count: fallback,
-    notice: `?workers=${param} is not a whole number from 1 to ${MAX_CPU_WORKERS}, so the page uses its default: ${plural(fallback, 'worker')}.`,
-  };
-}
+/**
+ * @typedef {object} Member one worker
+ * @property {Worker} worker
+ * @property {number} index
+ * @property {boolean} first the worker that downloads and picks the backend
+ * @property {boolean} ready its model is loaded
+ * @property {PoolTask | null} task what it runs now
+ * @property {number | null} photoVersion the scoring photo it holds
+ * @property {string | null} faceKey the face whose latents it holds
+ * @property {number} memoryBytes its wasm heap
+ */
+/** @typedef {{ id: number, job: number, msg: Task, member: Member | null }} PoolTask */
+/**
+ * @typedef {object} PoolJob
+ * @property {number} id the page's
+ * @property {JobKind} kind
+ * @property {string} slot
+ * @property {number} started
+ * @property {Set<number>} tasks its tasks' ids, queued or running
+ * @property {number} drawn faces of a grid
+ * @property {number} total
+ * @property {number[]} perWorker faces drawn by each worker (by index)
+ * @property {Corner[]} [corners] an interpolation's: sent with each worker's first task of it
+ * @property {Set<Member>} [primed] the workers that have the corners
+ */
 
-export const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
-
+/** @type {Set<JobKind>} */
 const GRID_KINDS = new Set([JOB.GENERATE, JOB.INTERPOLATE]);
 
-// One live job per slot: the kind, or a photo's key (the scoring photo and each corner's).
-export const jobSlot = (kind, body) => (kind === JOB.PHOTO ? `photo:${body.key}` : kind);
+/** @param {string} key a PHOTO_KEY */
+const photoSlot = (key) => `photo:${key}`;
+
+/**
+ * One live job per slot: the kind, or a photo's key (the scoring photo and each corner's).
+ * @param {JobSpec} spec
+ */
+export const jobSlot = (spec) => (spec.kind === JOB.PHOTO ? photoSlot(spec.body.key) : spec.kind);
 
 export class WorkerPool {
-  // urls: { glue, wasm } (the wasm-bindgen JS and the wasm); weights: the weight file's URL;
-  // attributes: the attribute file's URL, or null; backend: 'auto' | 'webgpu' | 'cpu';
-  // cpuWorkers: how many workers to run if the backend turns out to be the CPU;
-  // onMessage(msg): the page's handler.
-  constructor({ urls, weights, attributes, backend, fallbackReason, cpuWorkers, onMessage }) {
+  /**
+   * @param {object} options
+   * @param {{ glue: string, wasm: string }} options.urls the wasm-bindgen JS and the wasm
+   * @param {string} options.weights the weight file's URL
+   * @param {string | null} options.attributes the attribute file's URL
+   * @param {import('./messages.js').BackendChoice} options.backend
+   * @param {string | null} options.fallbackReason why an earlier WebGPU start was given up
+   * @param {number | null} options.cpuWorkers how many workers to run if the backend is the
+   *   CPU; null until the page knows (setCpuWorkers, on REPLY.LIMITS)
+   * @param {(msg: import('./messages.js').WorkerNotice) => void} options.onWorkers replies about the workers
+   * @param {(msg: import('./messages.js').JobNotice) => void} options.onJob replies about a job (the page's id)
+   */
+  constructor({ urls, weights, attributes, backend, fallbackReason, cpuWorkers, onWorkers, onJob }) {
     this.urls = urls;
     this.cpuWorkers = cpuWorkers;
-    this.onMessage = onMessage;
-    // { worker, index, first, ready, task, photoVersion, faceKey (the face whose latents it holds), memoryBytes }
+    this.onWorkers = onWorkers;
+    this.onJob = onJob;
+    /** @type {Member[]} */
     this.members = [];
-    this.jobs = new Map(); // page's job id -> job
-    this.slots = new Map(); // slot -> job id
-    this.tasks = new Map(); // task id -> task, queued or running
-    this.urgent = []; // queued photo, score and warm-up tasks: before any face
-    this.faces = []; // queued grid tasks, in order
+    /** @type {Map<number, PoolJob>} page's job id -> job */
+    this.jobs = new Map();
+    /** @type {Map<string, number>} slot -> job id */
+    this.slots = new Map();
+    /** @type {Map<number, PoolTask>} task id -> task, queued or running */
+    this.tasks = new Map();
+    /** @type {PoolTask[]} queued photo, score and warm-up tasks: before any face */
+    this.urgent = [];
+    /** @type {PoolTask[]} queued grid tasks, in order */
+    this.faces = [];
     this.nextTask = 1;
     this.nextIndex = 0;
-    this.kind = null; // 'webgpu' | 'cpu', once the first worker has started a backend
+    /** @type {import('./messages.js').BackendKind | null} once the first worker has started a backend */
+    this.kind = null;
+    /** @type {import('./messages.js').BackendReply | null} */
     this.backendMsg = null;
     this.planned = 1; // workers the pool means to run (fewer if a helper fails to start)
-    this.scorePhoto = null; // { version, bytes }: the last photo uploaded for scoring
+    /** @type {{ version: number, bytes: ArrayBuffer } | null} the last photo uploaded for scoring */
+    this.scorePhoto = null;
     this.closed = false;
-    this.spawn({ type: REQUEST.INIT, backend, fallbackReason, weights, attributes, ...urls, share: cpuWorkers > 1 }, true);
+    this.spawn({ type: REQUEST.INIT, backend, fallbackReason, weights, attributes, ...urls }, true);
+  }
+
+  /** @param {number} count CPU workers to run (web/worker-plan.js), known once the limits are */
+  setCpuWorkers(count) {
+    this.cpuWorkers = count;
   }
 
   terminate() {
@@ -78,51 +119,82 @@ export class WorkerPool {
     this.members = [];
   }
 
-  // kind: a JOB (web/messages.js, which lists each body). `id` is the page's: replies carry it.
-  submit(kind, id, body) {
-    const slot = jobSlot(kind, body);
-    this.cancel(this.slots.get(slot));
-    const job = { id, kind, slot, started: performance.now(), tasks: new Set(), drawn: 0, total: 0, perWorker: [] };
+  /**
+   * @param {number} id the page's: replies carry it
+   * @param {JobSpec} spec
+   */
+  submit(id, spec) {
+    const slot = jobSlot(spec);
+    const previous = this.slots.get(slot);
+    if (previous !== undefined) this.cancel(previous);
+    /** @type {PoolJob} */
+    const job = { id, kind: spec.kind, slot, started: performance.now(), tasks: new Set(), drawn: 0, total: 0, perWorker: [] };
     this.jobs.set(id, job);
     this.slots.set(slot, id);
-    if (GRID_KINDS.has(kind)) {
-      const grid = kind === JOB.GENERATE
-        ? { kind, n: body.n, temperature: body.temperature, seed: body.seed }
-        : { kind, job: id, steps: body.steps, temperature: body.temperature };
-      job.total = kind === JOB.GENERATE ? body.n : body.steps * body.steps;
-      job.corners = body.corners; // sent with each worker's first task of the grid
-      job.primed = new Set(); // the workers that have the corners
-      // One face a task on the CPU (every core draws, the first faces come early); a batch
-      // of 16 on the GPU, which prefers large batches.
-      const chunk = this.kind === 'webgpu' ? 16 : 1;
-      for (let start = 0; start < job.total; start += chunk) {
-        this.enqueue(job, { type: REQUEST.DRAW, grid, start, count: Math.min(chunk, job.total - start) });
+    switch (spec.kind) {
+      case JOB.GENERATE: {
+        const { n, temperature, seed } = spec.body;
+        this.enqueueGrid(job, n, { kind: JOB.GENERATE, n, temperature, seed });
+        break;
       }
-    } else if (kind === JOB.PHOTO) {
-      // Kept here: whichever worker scores this photo later gets its bytes if it lacks them.
-      if (body.key === PHOTO_KEY.SCORE) this.scorePhoto = { version: id, bytes: body.bytes };
-      this.enqueue(job, { type: REQUEST.PHOTO, version: id, ...body });
-    } else if (kind === JOB.SCORE) {
-      this.enqueue(job, { type: REQUEST.SCORE, version: this.scorePhoto?.version ?? 0, ...body });
-    } else if (kind === JOB.WARM_UP) {
-      this.enqueue(job, { type: REQUEST.WARM_UP, ...body });
-    } else if (kind === JOB.FACE) {
-      this.enqueue(job, { type: REQUEST.FACE, ...body });
-    } else if (kind === JOB.EDIT || kind === JOB.STRIP) {
-      this.enqueue(job, { type: REQUEST.EDIT, ...body });
-    } else {
-      throw new Error(`unknown job ${kind}`);
+      case JOB.INTERPOLATE: {
+        const { steps, temperature, corners } = spec.body;
+        job.corners = corners;
+        job.primed = new Set();
+        this.enqueueGrid(job, steps * steps, { kind: JOB.INTERPOLATE, job: id, steps, temperature });
+        break;
+      }
+      case JOB.PHOTO:
+        // Kept here: whichever worker scores this photo later gets its bytes if it lacks them.
+        if (spec.body.key === PHOTO_KEY.SCORE) this.scorePhoto = { version: id, bytes: spec.body.bytes };
+        this.enqueue(job, { type: REQUEST.PHOTO, version: id, ...spec.body });
+        break;
+      case JOB.SCORE:
+        this.enqueue(job, { type: REQUEST.SCORE, version: this.scorePhoto?.version ?? 0, ...spec.body });
+        break;
+      case JOB.WARM_UP:
+        this.enqueue(job, { type: REQUEST.WARM_UP, ...spec.body });
+        break;
+      case JOB.FACE:
+        this.enqueue(job, { type: REQUEST.FACE, ...spec.body });
+        break;
+      case JOB.EDIT:
+      case JOB.STRIP:
+        this.enqueue(job, { type: REQUEST.EDIT, ...spec.body });
+        break;
+      default:
+        throw new Error(`unknown job ${String(/** @type {{ kind?: unknown }} */ (spec).kind)}`);
     }
     this.dispatch();
   }
 
+  /**
+   * One face a task on the CPU (every core draws, the first faces come early); a batch of 16
+   * on the GPU, which prefers large batches.
+   * @param {PoolJob} job
+   * @param {number} total
+   * @param {import('./messages.js').GridSpec} grid
+   */
+  enqueueGrid(job, total, grid) {
+    job.total = total;
+    const chunk = this.kind === 'webgpu' ? 16 : 1;
+    for (let start = 0; start < total; start += chunk) {
+      this.enqueue(job, { type: REQUEST.DRAW, grid, start, count: Math.min(chunk, total - start) });
+    }
+  }
+
   // ---- workers ----------------------------------------------------------------------
 
+  /**
+   * @param {import('./messages.js').InitFirstRequest | import('./messages.js').InitHelperRequest} init
+   * @param {boolean} first
+   */
   spawn(init, first) {
     const worker = new Worker(new URL('worker.js', import.meta.url), { type: 'module' });
+    /** @type {Member} */
     const member = { worker, index: this.nextIndex++, first, ready: false, task: null, photoVersion: null, faceKey: null, memoryBytes: 0 };
     this.members.push(member);
-    worker.onmessage = (event) => this.onReply(member, event.data);
+    worker.onmessage = (/** @type {MessageEvent<import('./messages.js').WorkerReply>} */ event) => this.onReply(member, event.data);
     worker.onerror = (event) => {
       event.preventDefault();
       this.onFatal(member, { type: REPLY.FATAL, message: event.message || 'the worker crashed', gpuBroken: this.kind === 'webgpu' });
@@ -130,30 +202,39 @@ export class WorkerPool {
     worker.postMessage(init);
   }
 
-  // A helper that fails to start (out of memory, say) is done without; any other failure
-  // goes to the page, which starts over.
+  /**
+   * A helper that fails to start (out of memory, say) is done without; any other failure
+   * goes to the page, which starts over.
+   * @param {Member} member
+   * @param {import('./messages.js').FatalReply} msg
+   */
   onFatal(member, msg) {
-    if (member.first || member.ready) return this.onMessage(msg);
+    if (member.first || member.ready) return this.onWorkers(msg);
     console.warn(`a CPU worker could not start (${msg.message}); going on with the others`);
     member.worker.terminate();
     this.members = this.members.filter((m) => m !== member);
     this.planned--;
-    if (this.backendMsg) this.onMessage({ ...this.backendMsg, workers: this.planned });
+    if (this.backendMsg) this.onWorkers({ ...this.backendMsg, workers: this.planned });
   }
 
+  /**
+   * @param {Member} member
+   * @param {import('./messages.js').WorkerReply} msg
+   */
   onReply(member, msg) {
     if (this.closed) return;
     switch (msg.type) {
       case REPLY.STATUS:
       case REPLY.PROGRESS:
       case REPLY.LIMITS:
-        if (member.first) this.onMessage(msg);
+        if (member.first) this.onWorkers(msg);
         return;
       case REPLY.BACKEND:
+        if (this.cpuWorkers === null) throw new Error('the pool was not told how many CPU workers to run before the backend started');
         this.kind = msg.kind;
         this.planned = msg.kind === 'cpu' ? this.cpuWorkers : 1;
         this.backendMsg = msg;
-        this.onMessage({ ...msg, workers: this.planned });
+        this.onWorkers({ ...msg, workers: this.planned });
         return;
       case REPLY.SHARE:
         for (let i = 1; i < this.planned; i++) {
@@ -162,7 +243,7 @@ export class WorkerPool {
         return;
       case REPLY.READY:
         member.ready = true;
-        if (member.first) this.onMessage(msg);
+        if (!msg.helper) this.onWorkers(msg);
         this.dispatch();
         return;
       case REPLY.FATAL:
@@ -177,7 +258,9 @@ export class WorkerPool {
 
   // ---- tasks ------------------------------------------------------------------------
 
+  /** @param {PoolJob} job @param {Task} msg */
   enqueue(job, msg) {
+    /** @type {PoolTask} */
     const task = { id: this.nextTask++, job: job.id, msg, member: null };
     this.tasks.set(task.id, task);
     job.tasks.add(task.id);
@@ -191,14 +274,16 @@ export class WorkerPool {
     for (;;) {
       const free = this.members.filter((m) => m.ready && !m.task);
       const queue = this.urgent.length ? this.urgent : this.faces;
-      if (!free.length || !queue.length) return;
-      const task = queue.shift();
+      const task = queue[0];
+      if (!free.length || !task) return;
+      queue.shift();
       const job = this.jobs.get(task.job);
       const member = free.find((m) => this.holds(m, task, job)) || free[0];
       this.send(member, task, job);
     }
   }
 
+  /** @param {Member} member @param {PoolTask} task @param {PoolJob | undefined} job */
   holds(member, task, job) {
     if (task.msg.type === REQUEST.SCORE) return member.photoVersion === task.msg.version;
     if (task.msg.type === REQUEST.DRAW) return Boolean(job?.primed?.has(member));
@@ -206,6 +291,7 @@ export class WorkerPool {
     return false;
   }
 
+  /** @param {Member} member @param {PoolTask} task @param {PoolJob | undefined} job */
   send(member, task, job) {
     const msg = { ...task.msg, id: task.id };
     if (msg.type === REQUEST.SCORE) {
@@ -215,7 +301,7 @@ export class WorkerPool {
       member.photoVersion = msg.version;
     } else if (msg.type === REQUEST.EDIT) {
       member.faceKey = msg.key;
-    } else if (msg.type === REQUEST.DRAW && msg.grid.kind === JOB.INTERPOLATE && !job.primed.has(member)) {
+    } else if (msg.type === REQUEST.DRAW && msg.grid.kind === JOB.INTERPOLATE && job?.primed && !job.primed.has(member)) {
       msg.grid = { ...msg.grid, corners: job.corners };
       job.primed.add(member);
     }
@@ -224,7 +310,10 @@ export class WorkerPool {
     member.worker.postMessage(msg); // copied, not transferred: the pool keeps photo bytes
   }
 
-  // The page no longer wants job `id`: its queued tasks go, its running ones are told.
+  /**
+   * The page no longer wants job `id`: its queued tasks go, its running ones are told.
+   * @param {number} id
+   */
   cancel(id) {
     const job = this.jobs.get(id);
     if (!job) return;
@@ -238,11 +327,13 @@ export class WorkerPool {
     this.endJob(job);
   }
 
+  /** @param {PoolJob} job */
   endJob(job) {
     this.jobs.delete(job.id);
     if (this.slots.get(job.slot) === job.id) this.slots.delete(job.slot);
   }
 
+  /** @param {Member} member @param {number} taskId */
   onIdle(member, taskId) {
     if (member.task?.id === taskId) member.task = null;
     const task = this.tasks.get(taskId);
@@ -258,26 +349,32 @@ export class WorkerPool {
     this.dispatch();
   }
 
+  /**
+   * @param {Member} member
+   * @param {import('./messages.js').FacesReply | import('./messages.js').PhotoReply | import('./messages.js').ScoreReply
+   *   | import('./messages.js').FaceReply | import('./messages.js').EditedReply | import('./messages.js').ReconReply
+   *   | import('./messages.js').WarmReply | import('./messages.js').ErrorReply} msg
+   */
   onResult(member, msg) {
     const task = this.tasks.get(msg.id);
     const job = task && this.jobs.get(task.job);
     if (!job) return; // cancelled
     if (msg.type === REPLY.ERROR) {
-      if (job.slot === jobSlot(JOB.PHOTO, { key: PHOTO_KEY.SCORE })) {
+      if (job.slot === photoSlot(PHOTO_KEY.SCORE)) {
         this.scorePhoto = null;
         member.photoVersion = null;
       }
       this.cancel(job.id); // a grid's other faces would fail the same way
-      return this.onMessage({ ...msg, id: job.id, kind: job.kind });
+      return this.onJob({ ...msg, id: job.id, kind: job.kind });
     }
-    if (msg.type !== REPLY.FACES) return this.onMessage({ ...msg, id: job.id });
+    if (msg.type !== REPLY.FACES) return this.onJob({ ...msg, id: job.id });
     job.drawn += msg.count;
     job.perWorker[member.index] = (job.perWorker[member.index] || 0) + msg.count;
-    this.onMessage({ ...msg, kind: job.kind, id: job.id, total: job.total, drawn: job.drawn });
+    this.onJob({ ...msg, kind: job.kind, id: job.id, total: job.total, drawn: job.drawn });
     if (job.drawn < job.total) return;
     this.endJob(job);
     const facesPerWorker = Array.from(job.perWorker, (n) => n || 0);
-    this.onMessage({
+    this.onJob({
       type: POOL.DONE, kind: job.kind, id: job.id, ms: performance.now() - job.started,
       workers: facesPerWorker.filter((n) => n > 0).length, facesPerWorker,
       memoryBytes: this.members.map((m) => m.memoryBytes), // each worker's wasm heap

@@ -1,20 +1,21 @@
+// @ts-check
 // The score panel's results: bits/dim with the warnings that qualify it, the model input and
 // its reconstruction, the PNG comparison, the per-scale table and where the score falls
 // among the validation faces.
 
-import { clearCanvas, drawImage } from './canvas.js';
 import { showScaleMap } from './bits-map-view.js';
-import { $ } from './dom.js';
+import { clearCanvas, drawImage } from './canvas.js';
+import { $, canvas } from './dom.js';
 import { modelInfo } from './model-info.js';
 import { bpdAtQuantile, percentile } from './stats.js';
 
-const pct = (q) => `${Math.round(q * 100)}%`;
+const pct = (/** @type {number} */ q) => `${Math.round(q * 100)}%`;
 
 // Empty, as before any photo: a failed upload leaves nothing of the previous photo's results.
 export function clearResults() {
   for (const id of ['bpd', 'crop-info', 'recon-info', 'png-bpd', 'score-time']) $(id).textContent = '';
-  clearCanvas($('crop'));
-  clearCanvas($('recon'));
+  clearCanvas(canvas('crop'));
+  clearCanvas(canvas('recon'));
   showWarnings([]);
   $('bpd-negative').hidden = true;
   $('per-scale').textContent = '';
@@ -31,35 +32,42 @@ export function showScoring() {
   $('score-results').classList.add('stale');
 }
 
+/** @param {import('./crop-box.js').Crop} crop */
 export function showCrop({ x, y, side }) {
   $('crop-info').textContent = `crop x ${x}, y ${y}, side ${side} px → ${modelInfo.imageSize}×${modelInfo.imageSize}`;
 }
 
-export function showScore(msg) {
+/** @param {import('./messages.js').ScoreReply} msg */
+export function showScore({ score, ms }) {
   const size = modelInfo.imageSize;
-  drawImage($('crop'), msg.crop, size, size);
-  $('bpd').textContent = msg.bpd.toFixed(3);
+  drawImage(canvas('crop'), score.crop, size, size);
+  const bpd = score.bitsPerDim;
+  $('bpd').textContent = bpd.toFixed(3);
   // Below zero the density exceeds one per pixel bin: no code is that short.
-  $('bpd-negative').hidden = !(msg.bpd < 0);
-  showWarnings(msg.warnings || []);
+  $('bpd-negative').hidden = !(bpd < 0);
+  showWarnings(score.warnings);
   $('score-results').classList.remove('stale');
-  $('png-bpd').textContent = msg.pngBpd.toFixed(3);
-  $('score-time').textContent = `scored in ${Math.round(msg.ms)} ms (${modelInfo.backend})`;
-  renderPerScale(msg.perScale);
-  renderValidation(msg.bpd);
-  clearCanvas($('recon'));
+  $('png-bpd').textContent = score.pngBitsPerDim.toFixed(3);
+  $('score-time').textContent = `scored in ${Math.round(ms)} ms (${modelInfo.backend})`;
+  renderPerScale(score.perScale);
+  renderValidation(bpd);
+  clearCanvas(canvas('recon'));
   $('recon-info').textContent = 'reconstructing…';
 }
 
-export function showRecon(msg) {
+/** @param {import('./messages.js').ReconReply} msg */
+export function showRecon({ recon, ms }) {
   const size = modelInfo.imageSize;
-  drawImage($('recon'), msg.rgba, size, size);
+  drawImage(canvas('recon'), recon.rgba, size, size);
   $('recon-info').textContent =
-    msg.maxError === 0 ? 'identical to the input' : `differs from the input by at most ${msg.maxError}/255 (float rounding)`;
-  $('score-time').textContent += `, reconstructed in ${Math.round(msg.ms)} ms`;
+    recon.maxError === 0 ? 'identical to the input' : `differs from the input by at most ${recon.maxError}/255 (float rounding)`;
+  $('score-time').textContent += `, reconstructed in ${Math.round(ms)} ms`;
 }
 
-// The Rust sentences (Score.warnings), e.g. "enlarged: the crop is 8x8 pixels, ...".
+/**
+ * The Rust sentences (Score.warnings), e.g. "enlarged: the crop is 8x8 pixels, ...".
+ * @param {string[]} warnings
+ */
 function showWarnings(warnings) {
   const list = $('score-warnings');
   list.textContent = '';
@@ -71,8 +79,9 @@ function showWarnings(warnings) {
   list.hidden = warnings.length === 0;
 }
 
+/** @param {number[]} parts bits/dim of each scale */
 function renderPerScale(parts) {
-  const table = $('per-scale');
+  const table = $('per-scale', HTMLTableElement);
   table.textContent = '';
   const validation = modelInfo.stats?.valPerScale || [];
   const head = table.insertRow();
@@ -94,12 +103,16 @@ function renderPerScale(parts) {
     row.insertCell().appendChild(link);
     row.insertCell().textContent = shape ? shape.join('×') : '–';
     row.insertCell().textContent = v.toFixed(3);
-    row.insertCell().textContent = typeof validation[i] === 'number' ? validation[i].toFixed(3) : '–';
+    const mean = validation[i];
+    row.insertCell().textContent = typeof mean === 'number' ? mean.toFixed(3) : '–';
   });
 }
 
-// The validation faces' spread as a strip (quantiles shipped with the weights), with this
-// crop's score on it when there is one.
+/**
+ * The validation faces' spread as a strip (quantiles shipped with the weights), with this
+ * crop's score on it when there is one.
+ * @param {number} [bpd]
+ */
 export function renderValidation(bpd) {
   const stats = modelInfo.stats;
   const box = $('validation');
@@ -112,10 +125,12 @@ export function renderValidation(bpd) {
   const points = stats.quantiles;
   const [qLo, lo] = points[0];
   const [qHi, hi] = points[points.length - 1];
-  const median = bpdAtQuantile(stats, 0.5);
+  const median = bpdAtQuantile(stats, 0.5) ?? lo; // never null: there are quantiles
   const n = stats.valImages ?? '?';
-  const at = (v) => `${(100 * (v - lo)) / Math.max(hi - lo, 1e-9)}%`;
-  for (const [v, label] of [[lo, `${pct(qLo)}: ${lo.toFixed(2)}`], [median, `median ${median.toFixed(2)}`], [hi, `${pct(qHi)}: ${hi.toFixed(2)}`]]) {
+  const at = (/** @type {number} */ v) => `${(100 * (v - lo)) / Math.max(hi - lo, 1e-9)}%`;
+  /** @type {[number, string][]} */
+  const tags = [[lo, `${pct(qLo)}: ${lo.toFixed(2)}`], [median, `median ${median.toFixed(2)}`], [hi, `${pct(qHi)}: ${hi.toFixed(2)}`]];
+  for (const [v, label] of tags) {
     const tag = document.createElement('span');
     tag.className = 'label';
     tag.style.left = at(v);
@@ -140,7 +155,7 @@ export function renderValidation(bpd) {
   strip.appendChild(marker);
   const where = percentile(stats, bpd);
   if (!where) box.textContent = '';
-  else if (where.below !== undefined) box.textContent = `Lower than ${pct(1 - where.below)} of validation faces: the model finds this crop unusually likely.`;
-  else if (where.above !== undefined) box.textContent = `Higher than ${pct(where.above)} of validation faces: unusual for this model (not a face, or not framed like its training faces?).`;
+  else if ('below' in where) box.textContent = `Lower than ${pct(1 - where.below)} of validation faces: the model finds this crop unusually likely.`;
+  else if ('above' in where) box.textContent = `Higher than ${pct(where.above)} of validation faces: unusual for this model (not a face, or not framed like its training faces?).`;
   else box.textContent = `Higher than ${pct(where.at)} of the ${n} validation faces (median ${median.toFixed(3)}).`;
 }

@@ -1,31 +1,40 @@
+// @ts-check
 // Score a photo: picked, dropped or taken with the camera, decoded in a worker, cropped with
 // the crop box and scored. Its errors show beside the file input (#score-error) as well as in
 // #error, and a photo that fails leaves nothing of the previous photo's results on screen.
 
 import { wireCamera } from './camera.js';
 import { CropBox } from './crop-box.js';
-import { $ } from './dom.js';
+import { $, canvas, input } from './dom.js';
+import { messageOf } from './errors.js';
 import { currentFace, hideFace, showFace } from './face-panel.js';
 import { readPhotoFile } from './files.js';
 import { JOB, PHOTO_KEY } from './messages.js';
 import { metrics } from './metrics.js';
-import { modelInfo } from './model-info.js';
+import { limits, modelInfo } from './model-info.js';
 import { clearError, setStatus, showError } from './notices.js';
 import { clearResults, showCrop, showRecon, showScore, showScoring } from './results.js';
 
+/** @typedef {Extract<import('./client.js').PageJob, { kind: 'score' }>} ScoreJob */
+/** @typedef {Extract<import('./client.js').PageJob, { kind: 'photo' }>} PhotoJob */
+
 const ERROR_LINE = 'score-error';
-const PREVIEW_SIDE = 512; // the longest side of the photo as shown under the crop box
-let client = null;
-let cropBox = null;
-let queuedFile = null; // picked while the model was loading
+/** @type {import('./client.js').ModelClient} */
+let client;
+/** @type {CropBox} */
+let cropBox;
+/** @type {File | null} picked while the model was loading */
+let queuedFile = null;
 let photoNumber = 0; // numbers the uploaded photos, for the face panel's keys
 
+/** @param {import('./client.js').ModelClient} modelClient */
 export function wireScore(modelClient) {
   client = modelClient;
-  cropBox = new CropBox($('photo'), { onChange: showCrop, onCommit: scoreCrop });
-  $('upload').addEventListener('change', (e) => {
-    const file = e.target.files[0];
-    e.target.value = '';
+  cropBox = new CropBox(canvas('photo'), { onChange: showCrop, onCommit: scoreCrop });
+  const upload = input('upload');
+  upload.addEventListener('change', () => {
+    const file = upload.files?.[0];
+    upload.value = '';
     if (file) loadScorePhoto(file);
   });
   const drop = $('drop');
@@ -52,7 +61,7 @@ export function wireScore(modelClient) {
   });
 }
 
-const isCrop = (face) => Boolean(face?.key.startsWith('crop:'));
+const isCrop = (/** @type {{ key: string } | null} */ face) => Boolean(face?.key.startsWith('crop:'));
 
 function forgetPhoto() {
   if (isCrop(currentFace())) hideFace();
@@ -62,12 +71,14 @@ function forgetPhoto() {
   clearResults();
 }
 
+/** @param {string} message */
 function failed(message) {
   forgetPhoto();
   showError(message, ERROR_LINE);
 }
 
-export async function loadScorePhoto(file) {
+/** @param {File} file */
+async function loadScorePhoto(file) {
   clearError(ERROR_LINE);
   showScoring();
   $('score-time').textContent = '';
@@ -78,16 +89,16 @@ export async function loadScorePhoto(file) {
   }
   let bytes;
   try {
-    bytes = await readPhotoFile(file, modelInfo.limits.maxFileBytes);
+    bytes = await readPhotoFile(file, limits().maxFileBytes);
   } catch (err) {
-    return failed(`Reading the photo failed: ${err.message}`);
+    return failed(`Reading the photo failed: ${messageOf(err)}`);
   }
   if (!modelInfo.ready) {
     queuedFile = file; // the workers restarted meanwhile
     return;
   }
   setStatus(`Decoding ${file.name}…`);
-  client.request(JOB.PHOTO, { key: PHOTO_KEY.SCORE, bytes, previewSide: PREVIEW_SIDE }, { name: file.name });
+  client.request(JOB.PHOTO, { key: PHOTO_KEY.SCORE, bytes }, { name: file.name });
 }
 
 // The model is ready: a photo picked while it loaded is scored now.
@@ -97,22 +108,23 @@ export function scoreQueuedPhoto() {
   if (file) loadScorePhoto(file);
 }
 
-export function onScorePhoto(msg, job) {
-  const photo = {
-    width: msg.width,
-    height: msg.height,
-    pw: msg.pw,
-    ph: msg.ph,
-    preview: new ImageData(new Uint8ClampedArray(msg.preview.buffer), msg.pw, msg.ph),
-  };
+/**
+ * The scoring photo decoded: it shows under the crop box, whose centred square is scored.
+ * @param {import('./messages.js').PhotoReply} msg
+ * @param {string} name the file's
+ */
+export function onScorePhoto(msg, name) {
+  const { view } = msg;
+  if (!view) throw new Error('the scoring photo came back without its view');
   photoNumber++;
   $('photo-panel').hidden = false;
-  $('photo-name').textContent = `${job.name} · ${msg.width}×${msg.height}`;
+  $('photo-name').textContent = `${name} · ${view.width}×${view.height}`;
   const [x, y, side] = msg.square;
-  cropBox.show(photo, { x, y, side });
+  cropBox.show(view, { x, y, side });
   scoreCrop({ x, y, side });
 }
 
+/** @param {import('./messages.js').ScoreJob} crop */
 function scoreCrop(crop) {
   showScoring();
   showCrop(crop);
@@ -120,30 +132,43 @@ function scoreCrop(crop) {
   client.request(JOB.SCORE, crop, { crop });
 }
 
+/**
+ * @param {import('./messages.js').ScoreReply} msg
+ * @param {ScoreJob} job
+ */
 export function onScore(msg, job) {
-  job.score = msg;
+  job.scored = msg;
   showScore(msg);
   const { x, y, side } = job.crop;
   // The crop's own pixels, as the model saw them: the face panel's edits start from them.
   showFace({
     key: `crop:${photoNumber}:${x},${y},${side}`, title: `The scored crop (x ${x}, y ${y}, side ${side} px)`,
-    rgba: msg.crop.slice(), bpd: msg.bpd, maps: msg.maps,
+    rgba: msg.score.crop.slice(), bpd: msg.score.bitsPerDim, maps: msg.maps,
   }, $('photo-panel'));
   setStatus('Reconstructing the crop (encode, then decode)…');
 }
 
+/**
+ * @param {import('./messages.js').ReconReply} msg
+ * @param {ScoreJob} job
+ */
 export function onRecon(msg, job) {
   showRecon(msg);
-  metrics.scores.push({ ms: job.score.ms, reconMs: msg.ms, bpd: job.score.bpd, backend: modelInfo.backend, crop: job.crop });
+  if (!job.scored) return;
+  metrics.scores.push({ ms: job.scored.ms, reconMs: msg.ms, bpd: job.scored.score.bitsPerDim, backend: modelInfo.backend, crop: job.crop });
 }
 
-export function onScoreError(msg, job) {
+/**
+ * @param {string} message
+ * @param {ScoreJob | PhotoJob} job
+ */
+export function onScoreError(message, job) {
   if (job.kind === JOB.PHOTO) {
     // The workers have dropped the previous photo too.
-    return failed(`Reading the photo failed: ${msg.message}`);
+    return failed(`Reading the photo failed: ${message}`);
   }
-  showError(`Scoring failed: ${msg.message}`, ERROR_LINE);
-  if (job.score) {
+  showError(`Scoring failed: ${message}`, ERROR_LINE);
+  if (job.scored) {
     $('recon-info').textContent = 'the reconstruction failed';
     return;
   }

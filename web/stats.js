@@ -1,3 +1,4 @@
+// @ts-check
 // The validation statistics a weight file may carry, and the only place the page reads them.
 //
 // They are the safetensors metadata entry "stats", a JSON string, written by the PyTorch
@@ -14,13 +15,27 @@
 //   val_images          number    how many validation faces
 //   train_bpd, val_bpd_before_recal, train_bpd_before_recal, step, epoch, train_s: not shown
 //
-// parseStats turns it into { valBpd, valPerScale, quantiles: [[q, bits/dim], ...] sorted by q,
-// valImages }, with anything missing or malformed left out (null, or empty lists).
+// parseStats turns it into Stats, with anything missing or malformed left out (null, or
+// empty lists).
 
+/**
+ * @typedef {object} Stats
+ * @property {number | null} valBpd
+ * @property {(number | null)[]} valPerScale
+ * @property {[number, number][]} quantiles [q, bits/dim], sorted by q: at least two, or none
+ * @property {number | null} valImages
+ */
+
+/** @param {unknown} v */
 const finite = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
+/**
+ * @param {string | null} json the weight file's "stats" (ModelInfo.stats)
+ * @returns {Stats | null}
+ */
 export function parseStats(json) {
   if (!json) return null;
+  /** @type {unknown} */
   let raw;
   try {
     raw = JSON.parse(json);
@@ -29,19 +44,30 @@ export function parseStats(json) {
     return null;
   }
   if (!raw || typeof raw !== 'object') return null;
-  const quantiles = Object.entries(raw.val_bpd_quantiles && typeof raw.val_bpd_quantiles === 'object' ? raw.val_bpd_quantiles : {})
-    .map(([q, v]) => [Number(q), finite(v)])
-    .filter(([q, v]) => Number.isFinite(q) && q >= 0 && q <= 1 && v !== null)
-    .sort((a, b) => a[0] - b[0]);
+  /** @type {Record<string, unknown>} */
+  const fields = { ...raw };
+  const given = fields.val_bpd_quantiles && typeof fields.val_bpd_quantiles === 'object' ? fields.val_bpd_quantiles : {};
+  /** @type {[number, number][]} */
+  const quantiles = [];
+  for (const [key, value] of Object.entries(given)) {
+    const q = Number(key);
+    const v = finite(value);
+    if (Number.isFinite(q) && q >= 0 && q <= 1 && v !== null) quantiles.push([q, v]);
+  }
+  quantiles.sort((a, b) => a[0] - b[0]);
   return {
-    valBpd: finite(raw.val_bpd),
-    valPerScale: Array.isArray(raw.val_per_scale) ? raw.val_per_scale.map(finite) : [],
+    valBpd: finite(fields.val_bpd),
+    valPerScale: Array.isArray(fields.val_per_scale) ? fields.val_per_scale.map(finite) : [],
     quantiles: quantiles.length >= 2 ? quantiles : [],
-    valImages: finite(raw.val_images),
+    valImages: finite(fields.val_images),
   };
 }
 
-// The bits/dim at quantile q, piecewise linear between the shipped quantiles.
+/**
+ * The bits/dim at quantile q, piecewise linear between the shipped quantiles.
+ * @param {Stats | null} stats
+ * @param {number} q
+ */
 export function bpdAtQuantile(stats, q) {
   const points = stats?.quantiles || [];
   if (!points.length) return null;
@@ -54,8 +80,13 @@ export function bpdAtQuantile(stats, q) {
   return points[points.length - 1][1];
 }
 
-// Where a bits/dim value falls among the validation faces: { below: q } under the lowest
-// shipped quantile, { above: q } over the highest, else { at: q } (piecewise linear).
+/**
+ * Where a bits/dim value falls among the validation faces: { below: q } under the lowest
+ * shipped quantile, { above: q } over the highest, else { at: q } (piecewise linear).
+ * @param {Stats | null} stats
+ * @param {number} bpd
+ * @returns {{ below: number } | { above: number } | { at: number } | null}
+ */
 export function percentile(stats, bpd) {
   const points = stats?.quantiles || [];
   if (!points.length) return null;

@@ -3,16 +3,16 @@
 // (SwiftShader when there is no GPU), and read the page's state.
 
 import { chromium } from 'playwright-core';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '../../scripts/serve.mjs';
 
-export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 // The flags TOOLCHAIN.md found to give a working WebGPU adapter in headless Chromium, plus
 // the ones that keep it off the (closed) network.
-export const CHROMIUM_ARGS = [
+const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--enable-unsafe-webgpu',
   '--no-first-run',
@@ -83,7 +83,7 @@ export async function waitReady(page, timeout) {
   await page.waitForFunction(() => window.realnvp?.ready === true, null, { timeout, polling: 250 });
 }
 
-export async function generation(page, id) {
+async function generation(page, id) {
   return page.$eval(`#${id}`, (el) => Number(el.dataset.generation || 0));
 }
 
@@ -142,6 +142,37 @@ export async function metrics(page) {
   return page.evaluate(() => JSON.parse(JSON.stringify(window.realnvp.metrics)));
 }
 
+// The wasm limits and defaults as the page uses them (web/metrics.js), once its first worker
+// has said them.
+export async function pageLimits(page, timeout) {
+  await page.waitForFunction(() => window.realnvp?.metrics?.limits, null, { timeout, polling: 100 });
+  return (await metrics(page)).limits;
+}
+
+// RGBA pixels, { width, height, data: number[] }: of a PNG file, decoded by the browser, or
+// of a canvas of the page.
+export async function pngPixels(page, file) {
+  return page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = img.width;
+    canvas.height = img.height;
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    return { width: img.width, height: img.height, data: Array.from(ctx.getImageData(0, 0, img.width, img.height).data) };
+  }, readFileSync(file).toString('base64'));
+}
+
+export async function canvasPixels(page, id) {
+  return page.$eval(`#${id}`, (canvas) => ({
+    width: canvas.width,
+    height: canvas.height,
+    data: Array.from(canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data),
+  }));
+}
+
 // The longest the page's main thread was blocked (gap between 16 ms timer ticks beyond the
 // tick itself) while `action` runs.
 export async function mainThreadBlockedMs(page, action) {
@@ -158,4 +189,17 @@ export async function mainThreadBlockedMs(page, action) {
     clearInterval(window.__lag.timer);
     return Math.round(window.__lag.max);
   });
+}
+
+// Whether a visitor sees the element: rendered (no display: none on it or above it), not
+// visibility-hidden, and of some size. The `hidden` attribute alone proves nothing: a CSS
+// display rule beat it once and kept the bits-map overlay on screen while the test passed.
+export const SEEN = (el) => {
+  const style = getComputedStyle(el);
+  const box = el.getBoundingClientRect();
+  return el.checkVisibility() && style.visibility !== 'hidden' && box.width > 0 && box.height > 0;
+};
+
+export function shown(page, selector) {
+  return page.$eval(selector, SEEN);
 }

@@ -1,0 +1,67 @@
+// The worker's pure parts: RGBA -> RGB (web/worker/pixels.js), the backend decision
+// (web/worker/backend-choice.js), what an error says (web/errors.js, web/worker/wasm.js).
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { messageOf } from '../../web/errors.js';
+import { chooseBackend } from '../../web/worker/backend-choice.js';
+import { rgbaToRgb } from '../../web/worker/pixels.js';
+import { describe as describeError } from '../../web/worker/wasm.js';
+
+describe('rgbaToRgb', () => {
+  test('drops alpha, keeps the order', () => {
+    assert.deepEqual(Array.from(rgbaToRgb(new Uint8Array([1, 2, 3, 255, 4, 5, 6, 0]))), [1, 2, 3, 4, 5, 6]);
+    assert.equal(rgbaToRgb(new Uint8Array(64 * 64 * 4)).length, 64 * 64 * 3);
+  });
+
+  test('refuses bytes that are not whole pixels', () => {
+    assert.throws(() => rgbaToRgb(new Uint8Array(6)), /6 bytes are not RGBA pixels/);
+  });
+});
+
+/** A navigator.gpu whose adapter is `adapter` (null: none), counting the requests. */
+function fakeGpu(adapter) {
+  const gpu = { requests: 0, requestAdapter: async () => { gpu.requests++; return adapter; } };
+  return gpu;
+}
+const HARDWARE = { info: { vendor: 'nvidia', architecture: 'hopper', device: '', description: '' }, isFallbackAdapter: false };
+const SWIFTSHADER = { info: { vendor: 'google', architecture: 'swiftshader', description: '', isFallbackAdapter: true } };
+
+describe('chooseBackend', () => {
+  test('a GPU adapter: WebGPU, with its name', async () => {
+    assert.deepEqual(await chooseBackend('auto', null, fakeGpu(HARDWARE)), { reason: null, adapter: { name: 'nvidia hopper', software: false } });
+  });
+
+  test('a software adapter: the CPU on auto, WebGPU when asked for', async () => {
+    const auto = await chooseBackend('auto', null, fakeGpu(SWIFTSHADER));
+    assert.equal(auto.reason, 'the only WebGPU adapter here, google swiftshader, is a software renderer and slower than the CPU backend; add ?backend=webgpu to use it anyway');
+    assert.deepEqual(auto.adapter, { name: 'google swiftshader', software: true });
+    assert.deepEqual(await chooseBackend('webgpu', null, fakeGpu(SWIFTSHADER)), { reason: null, adapter: { name: 'google swiftshader', software: true } });
+  });
+
+  test('the CPU without asking the GPU: ?backend=cpu, an earlier failure, no WebGPU', async () => {
+    const gpu = fakeGpu(HARDWARE);
+    assert.equal((await chooseBackend('cpu', null, gpu)).reason, 'requested with ?backend=cpu');
+    assert.equal((await chooseBackend('auto', 'WebGPU failed: lost', gpu)).reason, 'WebGPU failed: lost');
+    assert.equal(gpu.requests, 0);
+    assert.equal((await chooseBackend('auto', null, null)).reason, 'this browser does not offer WebGPU (navigator.gpu is missing)');
+  });
+
+  test('no adapter, or one that fails: WebGPU is tried (the wasm decides), unnamed', async () => {
+    assert.deepEqual(await chooseBackend('auto', null, fakeGpu(null)), { reason: null, adapter: { name: '', software: false } });
+    const failing = { requestAdapter: async () => { throw new Error('boom'); } };
+    assert.deepEqual(await chooseBackend('auto', null, failing), { reason: null, adapter: { name: '', software: false } });
+  });
+});
+
+describe('what an error says', () => {
+  test('an Error its message, anything else as text', () => {
+    assert.equal(messageOf(new Error('no such file')), 'no such file');
+    assert.equal(messageOf('plain'), 'plain');
+    assert.equal(messageOf(42), '42');
+  });
+
+  test('a wasm RuntimeError (a panic) is fatal, other errors are not', () => {
+    assert.deepEqual(describeError(new WebAssembly.RuntimeError('unreachable')), { fatal: true, message: 'the wasm module crashed: unreachable' });
+    assert.deepEqual(describeError(new Error('bad seed')), { fatal: false, message: 'bad seed' });
+  });
+});

@@ -1,0 +1,111 @@
+// @ts-check
+// A worker's start-up (REQUEST.INIT). The first worker downloads the wasm and the weights,
+// says the limits as soon as the wasm runs, picks the backend (web/worker/backend-choice.js)
+// and, on the CPU, shares the compiled module and the weight bytes so that the helpers start
+// without downloading anything (the pool starts as many as it plans, maybe none). A helper
+// instantiates that module and loads its own copy of the model.
+
+import { REPLY } from '../messages.js';
+import { browserGpu, chooseBackend } from './backend-choice.js';
+import { post, status } from './channel.js';
+import { fetchAttributes, fetchWithProgress } from './download.js';
+import { state } from './state.js';
+import { describe, instantiate } from './wasm.js';
+
+// Colours in the page's colour bar (the same viridis as the overlay and the CLI's figure).
+const HEATMAP_STOPS = 64;
+
+/** @param {import('../messages.js').InitFirstRequest | import('../messages.js').InitHelperRequest} msg */
+export function init(msg) {
+  return 'module' in msg ? initHelper(msg) : initFirst(msg);
+}
+
+/** @param {import('../messages.js').InitFirstRequest} msg */
+async function initFirst(msg) {
+  /** @type {Record<string, number>} */
+  const timings = {};
+  let t = performance.now();
+  status('Downloading the wasm module…');
+  const wasmBytes = await fetchWithProgress(msg.wasm, 'wasm');
+  timings.wasmFetchMs = performance.now() - t;
+  t = performance.now();
+  // Compiled here, once: helpers instantiate this same module (a Module can be posted).
+  const module = await WebAssembly.compile(wasmBytes);
+  const { wasm, memory } = await instantiate(msg.glue, module);
+  Object.assign(state, { wasm, memory });
+  timings.wasmInitMs = performance.now() - t;
+  const limits = wasm.limits();
+  post({ type: REPLY.LIMITS, limits });
+
+  t = performance.now();
+  let { reason, adapter } = await chooseBackend(msg.backend, msg.fallbackReason, browserGpu());
+  status(reason ? 'Starting the CPU backend…' : 'Starting WebGPU…');
+  const backend = await wasm.Backend.init(reason !== null);
+  state.backend = backend;
+  if (backend.fallbackReason) reason = backend.fallbackReason;
+  const kind = backend.kind;
+  if (kind !== 'webgpu') adapter = { name: 'burn flex, wasm', software: false };
+  timings.backendMs = performance.now() - t;
+  post({ type: REPLY.BACKEND, kind, adapter: adapter.name, software: adapter.software, reason });
+
+  t = performance.now();
+  status('Downloading the weights…');
+  const weights = await fetchWithProgress(msg.weights, 'weights');
+  timings.weightsFetchMs = performance.now() - t;
+  const attributeFile = msg.attributes
+    ? await fetchAttributes(msg.attributes)
+    : { bytes: null, note: 'no attribute file for this weight file (add ?attributes=URL)' };
+  // Before this worker's own load, so that the helpers load theirs at the same time. The
+  // weights are copied (posting clones them); the module is shared, not recompiled.
+  if (kind === 'cpu') post({ type: REPLY.SHARE, module, weights, attributes: attributeFile.bytes });
+  t = performance.now();
+  status('Loading the model…');
+  const model = wasm.Model.load(backend, weights);
+  const info = model.info();
+  state.loaded = { wasm, model, info, limits };
+  timings.modelLoadMs = performance.now() - t;
+  const attributes = loadDirections(wasm, model, attributeFile);
+  post({
+    type: REPLY.READY,
+    info,
+    attributes: attributes.names ? attributes : null,
+    attributesNote: attributes.note ?? null,
+    heatmapStops: Array.from(wasm.heatmapStops(HEATMAP_STOPS)),
+    weightsBytes: weights.byteLength,
+    wasmBytes: wasmBytes.byteLength,
+    timings,
+  });
+}
+
+/** @param {import('../messages.js').InitHelperRequest} msg */
+async function initHelper(msg) {
+  const t = performance.now();
+  const { wasm, memory } = await instantiate(msg.glue, msg.module);
+  Object.assign(state, { wasm, memory });
+  const backend = await wasm.Backend.init(true);
+  state.backend = backend;
+  const model = wasm.Model.load(backend, msg.weights);
+  state.loaded = { wasm, model, info: model.info(), limits: wasm.limits() };
+  loadDirections(wasm, model, { bytes: msg.attributes, note: null });
+  post({ type: REPLY.READY, helper: true, timings: { helperStartMs: performance.now() - t } });
+}
+
+/**
+ * The directions' names and words, or a note saying why there are none.
+ * @param {import('./wasm.js').Wasm} wasm
+ * @param {import('./wasm.js').Model} model
+ * @param {{ bytes: import('../messages.js').Bytes | null, note: string | null }} file
+ * @returns {{ names: string[], how: Record<string, string>, note?: undefined } | { names?: undefined, note: string | null }}
+ */
+function loadDirections(wasm, model, { bytes, note }) {
+  if (!bytes) return { note };
+  let directions;
+  try {
+    directions = wasm.Directions.load(model, bytes);
+  } catch (err) {
+    return { note: `the attribute file was refused: ${describe(err).message}` };
+  }
+  state.directions = directions;
+  const names = Array.from(directions.names);
+  return { names, how: Object.fromEntries(names.map((n) => [n, directions.how(n) ?? ''])) };
+}
