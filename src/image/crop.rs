@@ -3,7 +3,7 @@
 
 use image::RgbImage;
 
-use super::{Decoded, ImageError, crop_warnings, decode_photo};
+use super::{Decoded, ImageError, crop_warnings, decode_photo, lossless_bits_per_dim, png_bytes};
 
 /// The centred square `(x, y, side)` of a `width x height` image.
 pub fn centre_square(width: u32, height: u32) -> (u32, u32, u32) {
@@ -100,6 +100,14 @@ impl Crop {
         let pixels = crop_resize(&photo.image, x, y, side, size)?;
         let warnings = crop_warnings(photo.flattened, side, size, &pixels);
         Ok(Crop { pixels, warnings })
+    }
+
+    /// Bits/dim of the crop saved as PNG (best compression): what a generic lossless codec
+    /// needs for the same pixels, shown beside the model's score.
+    pub fn png_bits_per_dim(&self, size: usize) -> f64 {
+        let image = RgbImage::from_raw(size as u32, size as u32, self.pixels.clone())
+            .expect("a crop holds size x size RGB pixels");
+        lossless_bits_per_dim(&image, png_bytes)
     }
 
     /// The centred square, the crop `realnvp score` takes of every file.

@@ -3,10 +3,11 @@
 use burn::tensor::{Device, Tensor, TensorData};
 
 /// HWC RGB byte images (all `size x size`) -> an NCHW float tensor of pixel values 0..255.
-pub fn to_tensor(images: &[Vec<u8>], size: usize, device: &Device) -> Tensor<4> {
+pub fn to_tensor<P: AsRef<[u8]>>(images: &[P], size: usize, device: &Device) -> Tensor<4> {
     let plane = size * size;
     let mut values = vec![0f32; images.len() * 3 * plane];
     for (n, img) in images.iter().enumerate() {
+        let img = img.as_ref();
         assert_eq!(
             img.len(),
             plane * 3,

@@ -21,8 +21,6 @@ pub use read::values;
 pub use read::{block_on, values_now};
 pub use score::{CropScore, score_crops};
 
-use crate::image::ImageError;
-
 #[derive(Debug, thiserror::Error)]
 pub enum InferenceError {
     #[error("reading a tensor back from the device failed: {0}")]
@@ -34,6 +32,4 @@ pub enum InferenceError {
     /// A request outside `crate::limits`, in the limit's own words.
     #[error("{0}")]
     Limit(String),
-    #[error(transparent)]
-    Image(#[from] ImageError),
 }

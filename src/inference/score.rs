@@ -3,11 +3,10 @@
 use std::borrow::Borrow;
 
 use burn::tensor::Tensor;
-use image::RgbImage;
 
 use super::{InferenceError, values};
 use crate::RealNvp;
-use crate::image::{Crop, lossless_bits_per_dim, png_bytes, to_tensor};
+use crate::image::{Crop, to_tensor};
 use crate::model::{BitsMap, Likelihood};
 
 /// One crop's score.
@@ -21,8 +20,6 @@ pub struct CropScore {
     /// summing to bits/dim x 3 x size^2), then each scale's map.
     pub bits_map: Option<Vec<f32>>,
     pub scale_bits_maps: Vec<Vec<f32>>,
-    /// Bits/dim of the same pixels saved as PNG (best compression), for scale.
-    pub png_bits_per_dim: f64,
     /// Why the number may mislead (the crop's warnings).
     pub warnings: Vec<String>,
 }
@@ -39,7 +36,7 @@ pub async fn score_crops<C: Borrow<Crop>>(
         return Ok(Vec::new());
     }
     let size = model.config().image_size;
-    let pixels: Vec<Vec<u8>> = crops.iter().map(|c| c.borrow().pixels.clone()).collect();
+    let pixels: Vec<&[u8]> = crops.iter().map(|c| c.borrow().pixels.as_slice()).collect();
     let costs = model.costs_at_bin_centres(to_tensor(&pixels, size, &model.device()));
     let likelihood = Likelihood::of(&costs, model.config().dims());
     let scales = likelihood.per_scale_bits_per_dim.len();
@@ -68,22 +65,16 @@ pub async fn score_crops<C: Borrow<Crop>>(
     Ok(crops
         .iter()
         .enumerate()
-        .map(|(i, crop)| {
-            let crop = crop.borrow();
-            let image = RgbImage::from_raw(size as u32, size as u32, crop.pixels.clone())
-                .expect("a crop holds size x size RGB pixels");
-            CropScore {
-                bits_per_dim: read[i] as f64,
-                per_scale: (0..scales).map(|s| read[(1 + s) * n + i] as f64).collect(),
-                bits_map: maps.then(|| map_of(0, i)),
-                scale_bits_maps: if maps {
-                    (0..scales).map(|s| map_of(1 + s, i)).collect()
-                } else {
-                    Vec::new()
-                },
-                png_bits_per_dim: lossless_bits_per_dim(&image, png_bytes),
-                warnings: crop.warnings.clone(),
-            }
+        .map(|(i, crop)| CropScore {
+            bits_per_dim: read[i] as f64,
+            per_scale: (0..scales).map(|s| read[(1 + s) * n + i] as f64).collect(),
+            bits_map: maps.then(|| map_of(0, i)),
+            scale_bits_maps: if maps {
+                (0..scales).map(|s| map_of(1 + s, i)).collect()
+            } else {
+                Vec::new()
+            },
+            warnings: crop.borrow().warnings.clone(),
         })
         .collect())
 }

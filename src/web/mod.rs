@@ -192,9 +192,9 @@ impl Model {
         y: u32,
         side: u32,
     ) -> Result<JsValue, JsError> {
-        let crop = photo.model_crop(x, y, side, self.image_size())?;
-        let pixels = crop.pixels.clone();
-        let score = inference::score_crops(&self.model, &[crop], true)
+        let size = self.image_size();
+        let crop = photo.model_crop(x, y, side, size)?;
+        let score = inference::score_crops(&self.model, std::slice::from_ref(&crop), true)
             .await?
             .remove(0);
         let maps = score
@@ -205,9 +205,9 @@ impl Model {
         Ok(Fields::new()
             .set("bitsPerDim", score.bits_per_dim)
             .numbers("perScale", &score.per_scale)
-            .set("pngBitsPerDim", score.png_bits_per_dim)
+            .set("pngBitsPerDim", crop.png_bits_per_dim(size))
             .strings("warnings", &score.warnings)
-            .bytes("crop", &rgba(&pixels))
+            .bytes("crop", &rgba(&crop.pixels))
             .float_arrays("bitsMaps", maps)
             .build())
     }

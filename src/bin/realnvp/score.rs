@@ -94,7 +94,7 @@ impl ScoreArgs {
                 "file": name,
                 "bits_per_dim": bpd,
                 "per_scale_bits_per_dim": per_scale,
-                "png_bits_per_dim": round4(score.png_bits_per_dim),
+                "png_bits_per_dim": round4(crop.png_bits_per_dim(size)),
                 "resolution": size,
                 "warnings": score.warnings,
             });
