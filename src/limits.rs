@@ -7,6 +7,9 @@ use serde::Serialize;
 
 use crate::RealNvpConfig;
 
+/// The image formats a photo may come in, as refusals and the page name them.
+pub const READ_FORMATS: &str = "JPEG, PNG, WebP, GIF, BMP or TIFF";
+
 /// Larger image files are refused before decoding.
 pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
 /// Larger images (by their header) are refused before decoding.
@@ -66,6 +69,7 @@ pub struct PageLimits {
     pub grid_gap: usize,
     pub strip_amounts: Vec<f32>,
     pub preview_side: u32,
+    pub read_formats: &'static str,
 }
 
 impl PageLimits {
@@ -85,6 +89,7 @@ impl PageLimits {
             grid_gap: GRID_GAP,
             strip_amounts: STRIP_AMOUNTS.to_vec(),
             preview_side: PAGE_PREVIEW_SIDE,
+            read_formats: READ_FORMATS,
         }
     }
 }

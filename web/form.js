@@ -58,6 +58,7 @@ export function applyLimits(limits) {
   for (const [id, max] of /** @type {const} */ ([['count', limits.maxFaces], ['steps', limits.maxSteps]])) {
     for (const option of [...menu(id).options]) if (Number(option.value) > max) option.remove();
   }
+  for (const el of document.querySelectorAll('.read-formats')) el.textContent = limits.readFormats;
   const temperature = input('temperature');
   temperature.max = String(Math.min(Number(temperature.max), limits.maxTemperature));
 }

@@ -88,6 +88,7 @@ export const POOL = Object.freeze({
  * @property {number} gridGap white pixels around each face of a grid, as `realnvp sample` draws it
  * @property {number[]} stripAmounts the columns of the edit strip, as `realnvp edit --amounts`
  * @property {number} previewSide the longest side of the photo shown under the crop box
+ * @property {string} readFormats the photo formats the decoder reads, in words ("JPEG, PNG, …")
  */
 
 /**

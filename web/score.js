@@ -49,7 +49,7 @@ export function wireScore(modelClient) {
     e.preventDefault();
     const file = e.dataTransfer?.files?.[0];
     if (file) loadScorePhoto(file);
-    else showError('Drop an image file (JPEG, PNG or WebP).', ERROR_LINE);
+    else showError(`Drop an image file (${limits().readFormats}).`, ERROR_LINE);
   });
   // A file dropped anywhere else must not navigate away from the page.
   window.addEventListener('dragover', (e) => e.preventDefault());

@@ -1,5 +1,6 @@
 //! Walks of the JPEG and PNG structure that the decoders do not do: the size a header
-//! claims, how many bytes of compressed data follow, whether a JPEG reaches its end marker.
+//! claims, how many bytes of compressed data follow, whether a JPEG reaches its end marker;
+//! and the signatures of the HEIF containers that no decoder here reads.
 
 /// The eight bytes every PNG file starts with.
 const PNG_SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
@@ -183,4 +184,32 @@ fn scan_data_end(bytes: &[u8], mut from: usize) -> Option<usize> {
             _ => return Some(from),
         }
     }
+}
+
+/// A HEIF-family container (ISO base media file) that no decoder here reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Unread {
+    /// HEIC: HEVC-coded HEIF, the default photo format of iPhones and many Android phones.
+    Heic,
+    /// AVIF: AV1-coded HEIF.
+    Avif,
+}
+
+/// Which [`Unread`] container the file is, from its `ftyp` box: the major brand, or a
+/// compatible brand when the major one is the generic `mif1` / `msf1`.
+pub(super) fn unread_container(bytes: &[u8]) -> Option<Unread> {
+    if bytes.get(4..8)? != b"ftyp" {
+        return None;
+    }
+    let size = u32::from_be_bytes(bytes.get(0..4)?.try_into().ok()?) as usize;
+    let brands = bytes.get(8..size.clamp(16, 256).min(bytes.len()))?;
+    let kind = |brand: &[u8]| match brand {
+        b"heic" | b"heix" | b"heim" | b"heis" | b"hevc" | b"hevx" | b"hevm" | b"hevs" => {
+            Some(Unread::Heic)
+        }
+        b"avif" | b"avis" => Some(Unread::Avif),
+        _ => None,
+    };
+    // After the major brand comes a 4-byte minor version, then the compatible brands.
+    kind(brands.get(0..4)?).or_else(|| brands.get(8..)?.chunks_exact(4).find_map(kind))
 }

@@ -98,7 +98,7 @@ impl Crop {
     /// The square `(x, y, side)` of `photo` at `size x size`.
     pub fn of(photo: &Decoded, x: u32, y: u32, side: u32, size: usize) -> Result<Crop, ImageError> {
         let pixels = crop_resize(&photo.image, x, y, side, size)?;
-        let warnings = crop_warnings(photo.flattened, side, size, &pixels);
+        let warnings = crop_warnings(photo, side, size, &pixels);
         Ok(Crop { pixels, warnings })
     }
 

@@ -3,10 +3,15 @@
 
 use std::io::Cursor;
 
-use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbImage};
+use image::{
+    AnimationDecoder, DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage,
+};
 
-use super::container::{claimed_dimensions, image_data_bytes, jpeg_is_complete, min_data_bytes};
-use crate::limits::{MAX_FILE_BYTES, MAX_PIXELS, MAX_SIDE};
+use super::container::{
+    Unread, claimed_dimensions, image_data_bytes, jpeg_is_complete, min_data_bytes,
+    unread_container,
+};
+use crate::limits::{MAX_FILE_BYTES, MAX_PIXELS, MAX_SIDE, READ_FORMATS};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
@@ -14,8 +19,14 @@ pub enum ImageError {
     Empty,
     #[error("the file is {0} bytes; the limit is {MAX_FILE_BYTES} bytes")]
     FileTooLarge(usize),
-    #[error("not an image this program reads (JPEG, PNG or WebP)")]
+    #[error("not an image this program reads ({READ_FORMATS})")]
     UnknownFormat,
+    /// A format recognised by its signature that no decoder here reads, with what to do.
+    #[error("this is {what}, which this program does not read ({READ_FORMATS}): {advice}")]
+    UnreadFormat {
+        what: &'static str,
+        advice: &'static str,
+    },
     #[error(
         "the image header claims {width}x{height} pixels, but the file holds only {bytes} bytes of image data, too few for that many pixels: the file is cut short or its header is wrong"
     )]
@@ -42,6 +53,9 @@ pub enum ImageError {
     },
 }
 
+/// What to tell someone whose file is in a format recognised but not read.
+const CONVERT: &str = "save or export it as JPEG or PNG first, then use that file";
+
 /// Transparent pixels are composited onto this colour (white, like the page behind them).
 pub const ALPHA_BACKGROUND: [u8; 3] = [255, 255, 255];
 
@@ -50,6 +64,19 @@ pub struct Decoded {
     pub image: RgbImage,
     /// Some pixels were (partly) transparent and were composited onto [`ALPHA_BACKGROUND`].
     pub flattened: bool,
+    /// The file is an animation (GIF, APNG, animated WebP); `image` is its first frame.
+    pub animated: bool,
+}
+
+impl Decoded {
+    /// Pixels that came from no file (a camera frame, a generated face): nothing was done.
+    pub fn from_rgb(image: RgbImage) -> Decoded {
+        Decoded {
+            image,
+            flattened: false,
+            animated: false,
+        }
+    }
 }
 
 /// Decodes an image file held in memory, refusing oversized files before decoding.
@@ -68,6 +95,19 @@ pub fn decode_photo(bytes: &[u8]) -> Result<Decoded, ImageError> {
     }
     // The size a PNG or JPEG header claims, read from the bytes themselves: a file that is
     // only a header (no image data) still gets the size refusal, not a decoder error.
+    // HEIC (phones' default) and AVIF have no decoder here; say what they are.
+    if let Some(container) = unread_container(bytes) {
+        return Err(match container {
+            Unread::Heic => ImageError::UnreadFormat {
+                what: "a HEIC image",
+                advice: HEIC_ADVICE,
+            },
+            Unread::Avif => ImageError::UnreadFormat {
+                what: "an AVIF image",
+                advice: CONVERT,
+            },
+        });
+    }
     if let Some((width, height)) = claimed_dimensions(bytes)
         && (width > MAX_SIDE || height > MAX_SIDE || width as u64 * height as u64 > MAX_PIXELS)
     {
@@ -79,9 +119,16 @@ pub fn decode_photo(bytes: &[u8]) -> Result<Decoded, ImageError> {
     // Only the header is read here; the real limits apply to the decode below, so that a
     // huge claimed size is reported as such rather than as a generic limit error.
     reader.no_limits();
-    if reader.format().is_none() {
-        return Err(ImageError::UnknownFormat);
-    }
+    let format = match reader.format() {
+        None => return Err(ImageError::UnknownFormat),
+        Some(format) if !format.reading_enabled() => {
+            return Err(ImageError::UnreadFormat {
+                what: format_name(format),
+                advice: CONVERT,
+            });
+        }
+        Some(format) => format,
+    };
     let (width, height) = reader
         .into_dimensions()
         .map_err(|e| ImageError::Decode(e.to_string()))?;
@@ -113,7 +160,7 @@ pub fn decode_photo(bytes: &[u8]) -> Result<Decoded, ImageError> {
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_PIXELS * 4 + (1 << 20));
-    reader.limits(limits);
+    reader.limits(limits.clone());
     let mut decoder = reader
         .into_decoder()
         .map_err(|e| ImageError::Decode(e.to_string()))?;
@@ -124,16 +171,59 @@ pub fn decode_photo(bytes: &[u8]) -> Result<Decoded, ImageError> {
     let mut image =
         DynamicImage::from_decoder(decoder).map_err(|e| ImageError::Decode(e.to_string()))?;
     image.apply_orientation(orientation);
-    Ok(flatten(image))
+    let animated = is_animation(bytes, format, limits);
+    Ok(Decoded {
+        animated,
+        ..flatten(image)
+    })
+}
+
+/// Where iPhones keep the setting that makes them save JPEG instead.
+const HEIC_ADVICE: &str = "phones save photos as HEIC by default; export or share the photo as JPEG (on an iPhone: Settings > Camera > Formats > Most Compatible), then use that file";
+
+/// A format by its usual name (`ImageFormat`'s debug name is the enum variant's).
+fn format_name(format: ImageFormat) -> &'static str {
+    match format {
+        ImageFormat::Avif => "an AVIF image",
+        ImageFormat::Ico => "an ICO icon",
+        ImageFormat::Tga => "a TGA image",
+        ImageFormat::Pnm => "a PNM (netpbm) image",
+        ImageFormat::OpenExr => "an OpenEXR image",
+        ImageFormat::Hdr => "a Radiance HDR image",
+        ImageFormat::Dds => "a DDS texture",
+        ImageFormat::Farbfeld => "a farbfeld image",
+        ImageFormat::Qoi => "a QOI image",
+        _ => "an image in a format",
+    }
+}
+
+/// Whether the file holds more than one frame. The single-frame decode above has already
+/// checked the file against the limits; this reads at most the first two frames.
+fn is_animation(bytes: &[u8], format: ImageFormat, limits: Limits) -> bool {
+    match format {
+        ImageFormat::Gif => {
+            let Ok(mut decoder) = image::codecs::gif::GifDecoder::new(Cursor::new(bytes)) else {
+                return false;
+            };
+            if decoder.set_limits(limits).is_err() {
+                return false;
+            }
+            decoder.into_frames().take(2).filter(Result::is_ok).count() > 1
+        }
+        ImageFormat::Png => image::codecs::png::PngDecoder::new(Cursor::new(bytes))
+            .and_then(|d| d.is_apng())
+            .unwrap_or(false),
+        ImageFormat::WebP => image::codecs::webp::WebPDecoder::new(Cursor::new(bytes))
+            .map(|d| d.has_animation())
+            .unwrap_or(false),
+        _ => false,
+    }
 }
 
 /// RGB, with any transparency composited onto [`ALPHA_BACKGROUND`].
 fn flatten(image: DynamicImage) -> Decoded {
     if !image.color().has_alpha() {
-        return Decoded {
-            image: image.to_rgb8(),
-            flattened: false,
-        };
+        return Decoded::from_rgb(image.to_rgb8());
     }
     let rgba = image.to_rgba8();
     let mut flattened = false;
@@ -149,5 +239,6 @@ fn flatten(image: DynamicImage) -> Decoded {
     Decoded {
         image: rgb,
         flattened,
+        animated: false,
     }
 }

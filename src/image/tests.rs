@@ -347,3 +347,135 @@ fn truncated_jpeg_is_an_error_not_a_panic() {
     let cut = &jpeg[..jpeg.len() / 3];
     assert!(decode(cut).is_err());
 }
+
+#[test]
+fn gif_bmp_and_tiff_are_read_through_the_same_path() {
+    let img = red_blue(20, 12);
+    let mut gif = Vec::new();
+    image::codecs::gif::GifEncoder::new(&mut gif)
+        .encode(img.as_raw(), 20, 12, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    let mut bmp = Vec::new();
+    image::codecs::bmp::BmpEncoder::new(&mut bmp)
+        .encode(img.as_raw(), 20, 12, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    let mut tiff = std::io::Cursor::new(Vec::new());
+    image::codecs::tiff::TiffEncoder::new(&mut tiff)
+        .write_image(img.as_raw(), 20, 12, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    for (name, bytes) in [("GIF", gif), ("BMP", bmp), ("TIFF", tiff.into_inner())] {
+        let photo = decode_photo(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(photo.image, img, "{name}");
+        assert!(!photo.animated, "{name} is one frame");
+        // Cut short, each is an error, not a panic nor a picture.
+        assert!(
+            decode(&bytes[..bytes.len() / 2]).is_err(),
+            "{name} cut in half"
+        );
+    }
+}
+
+#[test]
+fn an_animation_is_scored_by_its_first_frame_with_a_warning() {
+    use image::{Delay, Frame, RgbaImage};
+    let frame = |rgb: [u8; 3]| {
+        let mut image = RgbaImage::from_pixel(80, 80, image::Rgba([rgb[0], rgb[1], rgb[2], 255]));
+        // Some detail, so that no other warning (nearly uniform) applies.
+        for x in 0..80 {
+            image.put_pixel(x, x, image::Rgba([0, 0, 0, 255]));
+        }
+        Frame::from_parts(image, 0, 0, Delay::from_numer_denom_ms(100, 1))
+    };
+    let mut gif = Vec::new();
+    {
+        let mut encoder = image::codecs::gif::GifEncoder::new(&mut gif);
+        encoder
+            .encode_frames([frame([200, 30, 30]), frame([30, 30, 200])])
+            .unwrap();
+    }
+    let photo = decode_photo(&gif).unwrap();
+    assert!(photo.animated);
+    assert_eq!(
+        photo.image.get_pixel(40, 10).0,
+        [200, 30, 30],
+        "the first frame"
+    );
+    let crop = Crop::centred(&photo, 64).unwrap();
+    assert_eq!(crop.warnings.len(), 1, "{:?}", crop.warnings);
+    assert!(
+        crop.warnings[0].starts_with("animated: "),
+        "{:?}",
+        crop.warnings
+    );
+}
+
+/// An ISO base media file that is only its `ftyp` box with these brands.
+fn ftyp(major: &[u8; 4], compatible: &[&[u8; 4]]) -> Vec<u8> {
+    let size = 16 + 4 * compatible.len();
+    let mut out = (size as u32).to_be_bytes().to_vec();
+    out.extend_from_slice(b"ftyp");
+    out.extend_from_slice(major);
+    out.extend_from_slice(&[0; 4]);
+    for brand in compatible {
+        out.extend_from_slice(*brand);
+    }
+    // Then what a real file's next box would start with.
+    out.extend_from_slice(&[0, 0, 0, 40, b'm', b'e', b't', b'a']);
+    out
+}
+
+#[test]
+fn heic_and_avif_are_named_with_what_to_do() {
+    let said = |bytes: &[u8]| match decode(bytes) {
+        Err(e @ ImageError::UnreadFormat { .. }) => e.to_string(),
+        other => panic!("expected UnreadFormat, got {:?}", other.map(|_| ())),
+    };
+    for heic in [
+        ftyp(b"heic", &[b"mif1", b"heic"]),
+        ftyp(b"mif1", &[b"mif1", b"heix"]),
+    ] {
+        let message = said(&heic);
+        assert!(message.starts_with("this is a HEIC image"), "{message}");
+        assert!(message.contains("as JPEG"), "{message}");
+    }
+    assert!(said(&ftyp(b"avif", &[b"mif1", b"avif"])).starts_with("this is an AVIF image"));
+    // A recognised format without a decoder here is named too (an ICO icon's header).
+    let ico = [
+        0, 0, 1, 0, 1, 0, 16, 16, 0, 0, 1, 0, 32, 0, 0, 0, 0, 0, 22, 0, 0, 0,
+    ];
+    assert!(
+        said(&ico).starts_with("this is an ICO icon"),
+        "{}",
+        said(&ico)
+    );
+    // An MP4 video's ftyp is none of these: not an image.
+    assert!(matches!(
+        decode(&ftyp(b"isom", &[b"isom", b"mp41"])),
+        Err(ImageError::UnknownFormat)
+    ));
+}
+
+#[test]
+fn a_grey_photo_is_warned_about_and_a_colour_one_not() {
+    let mut rng = crate::rng::SeededRng::new(7);
+    let grey = RgbImage::from_fn(90, 90, |_, _| {
+        image::Rgb([(rng.uniform() * 255.0) as u8; 3])
+    });
+    let crop = centred_crop(&png_bytes(&grey), 64).unwrap();
+    assert_eq!(crop.warnings.len(), 1, "{:?}", crop.warnings);
+    assert!(
+        crop.warnings[0].starts_with("grayscale: "),
+        "{:?}",
+        crop.warnings
+    );
+    let tinted = RgbImage::from_fn(90, 90, |x, y| {
+        let v = grey.get_pixel(x, y)[0];
+        image::Rgb([v, v, v.saturating_add(1)])
+    });
+    assert!(
+        centred_crop(&png_bytes(&tinted), 64)
+            .unwrap()
+            .warnings
+            .is_empty()
+    );
+}

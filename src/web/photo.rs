@@ -15,7 +15,7 @@ pub struct Photo {
 
 #[wasm_bindgen]
 impl Photo {
-    /// Decodes an image file (JPEG, PNG or WebP; upright by its EXIF orientation); a file
+    /// Decodes an image file (`limits::READ_FORMATS`; upright by its EXIF orientation); a file
     /// that is not one, a corrupt one, or one whose header lies about its size rejects with
     /// a sentence saying so.
     pub fn decode(bytes: &[u8]) -> Result<Photo, JsError> {
@@ -33,10 +33,7 @@ impl Photo {
         let image = RgbImage::from_raw(width, height, rgb)
             .ok_or_else(|| JsError::new(&format!("expected {width}x{height} RGB bytes")))?;
         Ok(Photo {
-            decoded: Decoded {
-                image,
-                flattened: false,
-            },
+            decoded: Decoded::from_rgb(image),
         })
     }
 

@@ -107,3 +107,32 @@ fn the_bits_map_sums_to_the_score_and_the_heatmap_is_drawn() {
     assert!(!no_json.status.success());
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn gif_bmp_and_tiff_score_as_their_png_and_heic_is_named() {
+    let root = temp_dir("formats");
+    // 192 colours: GIF's palette holds them exactly.
+    let img = RgbImage::from_fn(16, 12, |x, y| Rgb([(x * 16) as u8, (y * 20) as u8, 90]));
+    let names = ["same.png", "same.gif", "same.bmp", "same.tiff"];
+    for name in names {
+        img.save(root.join(name)).unwrap();
+    }
+    // A HEIC file's first box, as an iPhone writes it.
+    let mut heic = 24u32.to_be_bytes().to_vec();
+    heic.extend_from_slice(b"ftypheic\0\0\0\0mif1heic");
+    std::fs::write(root.join("phone.heic"), &heic).unwrap();
+    let out = run(bin()
+        .args(["score", "--json", "--weights"])
+        .arg(fixture_weights())
+        .args(names.map(|n| root.join(n)))
+        .arg(root.join("phone.heic")));
+    assert_eq!(out.status.code(), Some(1), "the HEIC file fails");
+    let lines = json_lines(&out);
+    let png = lines[0]["bits_per_dim"].as_f64().unwrap();
+    for line in &lines[1..4] {
+        assert_eq!(line["bits_per_dim"].as_f64(), Some(png), "{line}");
+    }
+    let error = lines[4]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("HEIC") && error.contains("JPEG"), "{error}");
+    let _ = std::fs::remove_dir_all(&root);
+}
