@@ -8,6 +8,7 @@ pub mod device;
 pub mod heatmap;
 pub mod image;
 pub mod inference;
+pub mod likeness;
 pub mod limits;
 pub mod model;
 pub mod param_path;

@@ -42,6 +42,12 @@ impl Fields {
         self.set(key, array)
     }
 
+    /// A serialisable value as a plain object (null for None).
+    pub fn value<T: Serialize>(self, key: &str, value: &T) -> Result<Self, JsError> {
+        let value = plain(value)?;
+        Ok(self.set(key, value))
+    }
+
     pub fn build(self) -> JsValue {
         self.0.into()
     }

@@ -22,6 +22,7 @@ pub use photo::Photo;
 use crate::RealNvp;
 use crate::image::rgba;
 use crate::inference::{self, Latents as LatentTensors};
+use crate::likeness::{Calibration, fingerprint};
 use crate::limits::{self, PageLimits};
 use js::{Fields, plain};
 
@@ -85,6 +86,9 @@ impl Backend {
 pub struct Model {
     model: RealNvp,
     stats: Option<String>,
+    /// The weight file's fingerprint, which a face-likeness file must name.
+    fingerprint: String,
+    likeness: Option<Calibration>,
 }
 
 /// What the page shows of a loaded model.
@@ -114,7 +118,19 @@ impl Model {
             // The page never trains: each kernel is computed once here, not on every call.
             model: loaded.model.fold_weight_norm(),
             stats: loaded.stats,
+            fingerprint: fingerprint(bytes),
+            likeness: None,
         })
+    }
+
+    /// Reads the face-likeness file (`face_likeness.json`); one made for other weights, or
+    /// not such a file, rejects with the reason. Scores then say how face-like a crop is.
+    #[wasm_bindgen(js_name = setLikeness)]
+    pub fn set_likeness(&mut self, json: &[u8]) -> Result<(), JsError> {
+        self.likeness = Some(
+            Calibration::for_fingerprint(json, &self.fingerprint).map_err(|e| JsError::new(&e))?,
+        );
+        Ok(())
     }
 
     /// `{ imageSize, numScales, latentShapes: [[C, H, W], ...], parameters, stats }`.
@@ -202,13 +218,19 @@ impl Model {
             .iter()
             .chain(&score.scale_bits_maps)
             .map(Vec::as_slice);
+        let png = crop.png_bits_per_dim(size);
+        let likeness = match &self.likeness {
+            Some(c) => Some(c.judge(&score, png).map_err(|e| JsError::new(&e))?),
+            None => None,
+        };
         Ok(Fields::new()
             .set("bitsPerDim", score.bits_per_dim)
             .numbers("perScale", &score.per_scale)
-            .set("pngBitsPerDim", crop.png_bits_per_dim(size))
+            .set("pngBitsPerDim", png)
             .strings("warnings", &score.warnings)
             .bytes("crop", &rgba(&crop.pixels))
             .float_arrays("bitsMaps", maps)
+            .value("faceLikeness", &likeness)?
             .build())
     }
 

@@ -11,6 +11,7 @@ mod bench;
 mod evaluate;
 mod flags;
 mod interpolate;
+mod likeness;
 mod sample;
 mod score;
 mod train;

@@ -1,6 +1,8 @@
 //! `realnvp score`: good and bad files one line each, in order; the bits map accounts for
 //! the whole score; the heat-map figure.
 
+use std::path::Path;
+
 use image::{Rgb, RgbImage};
 
 use super::{FIXTURE_SIZE, bin, fixture_weights, json_lines, run, temp_dir};
@@ -134,5 +136,44 @@ fn gif_bmp_and_tiff_score_as_their_png_and_heic_is_named() {
     }
     let error = lines[4]["error"].as_str().unwrap_or_default();
     assert!(error.contains("HEIC") && error.contains("JPEG"), "{error}");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn face_likeness_comes_with_the_shipped_model_and_refuses_other_weights() {
+    let root = temp_dir("likeness");
+    let blank = root.join("wall.png");
+    RgbImage::from_pixel(80, 80, Rgb([200, 190, 170]))
+        .save(&blank)
+        .unwrap();
+    // The shipped model and its face_likeness.json (the defaults).
+    let out = run(bin().args(["score", "--json"]).arg(&blank));
+    assert!(out.status.success());
+    let likeness = &json_lines(&out)[0]["face_likeness"];
+    assert_eq!(likeness["verdict"], "not_a_face", "{likeness}");
+    assert_eq!(likeness["says"], "probably not a face");
+    assert_eq!(likeness["percentile"], 0.0);
+    // Weights without a calibration beside them: scores, no verdict, a note saying why.
+    let out = run(bin()
+        .args(["score", "--json", "--weights"])
+        .arg(fixture_weights())
+        .arg(&blank));
+    assert!(out.status.success());
+    assert!(json_lines(&out)[0].get("face_likeness").is_none());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("realnvp likeness --write"));
+    // The shipped calibration with other weights: refused, by name.
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("model-weights/face_likeness.json");
+    let out = run(bin()
+        .args(["score", "--weights"])
+        .arg(fixture_weights())
+        .arg("--likeness")
+        .arg(&shipped)
+        .arg(&blank));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("made for other weights"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let _ = std::fs::remove_dir_all(&root);
 }

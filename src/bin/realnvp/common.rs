@@ -8,6 +8,7 @@ use burn::tensor::Device;
 use clap::ValueEnum;
 use realnvp::RealNvp;
 use realnvp::attributes::Attributes;
+use realnvp::likeness::{Calibration, LIKENESS_FILE};
 
 /// The shipped model, relative to the working directory or to this source tree.
 const DEFAULT_WEIGHTS: &str = "model-weights/faces64.safetensors";
@@ -38,7 +39,7 @@ impl Backend {
     }
 }
 
-fn weights_path(given: Option<PathBuf>) -> Result<PathBuf> {
+pub fn weights_path(given: Option<PathBuf>) -> Result<PathBuf> {
     if let Some(path) = given {
         return Ok(path);
     }
@@ -88,6 +89,36 @@ pub fn load_with_attributes(
     let attributes = Attributes::from_bytes(&bytes, model.config().image_size)
         .with_context(|| format!("loading {}", path.display()))?;
     Ok((model, attributes))
+}
+
+/// The face-likeness calibration for the weight file (`--weights`, else the shipped
+/// model): `given`, else the file beside the weights. A missing file beside the weights is
+/// `Ok(Err(why))` (custom weights need `realnvp likeness --write`); a given file that does
+/// not load, or one made for other weights, is an error.
+pub fn likeness_for(
+    weights: Option<PathBuf>,
+    given: Option<PathBuf>,
+) -> Result<std::result::Result<Calibration, String>> {
+    let weights = weights_path(weights)?;
+    let weight_bytes =
+        std::fs::read(&weights).with_context(|| format!("reading {}", weights.display()))?;
+    let path = match &given {
+        Some(path) => path.clone(),
+        None => weights
+            .parent()
+            .unwrap_or_else(|| Path::new("."))
+            .join(LIKENESS_FILE),
+    };
+    if given.is_none() && !path.is_file() {
+        return Ok(Err(format!(
+            "no {LIKENESS_FILE} beside {} (make one with `realnvp likeness --write`)",
+            weights.display()
+        )));
+    }
+    let json = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    Calibration::from_json(&json, &weight_bytes)
+        .map(Ok)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 /// One unreadable file's line in a per-file report (`score`, `attributes`).

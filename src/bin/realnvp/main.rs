@@ -18,6 +18,8 @@ mod evaluate;
 #[cfg(not(target_family = "wasm"))]
 mod interpolate;
 #[cfg(not(target_family = "wasm"))]
+mod likeness;
+#[cfg(not(target_family = "wasm"))]
 mod sample;
 #[cfg(not(target_family = "wasm"))]
 mod score;
@@ -72,6 +74,9 @@ enum Command {
     Edit(edit::EditArgs),
     /// Mean bits/dim over a split of an image folder, beside PNG and lossless WebP.
     Evaluate(evaluate::EvaluateArgs),
+    /// Fit face-likeness on validation faces, measure it against non-faces (AUROC), and
+    /// with --write ship it beside the weights.
+    Likeness(likeness::LikenessArgs),
 }
 
 #[cfg(not(target_family = "wasm"))]
@@ -87,6 +92,7 @@ impl Command {
             Command::Attributes(args) => args.run(),
             Command::Edit(args) => args.run(),
             Command::Evaluate(args) => args.run(),
+            Command::Likeness(args) => args.run(),
         }
     }
 }

@@ -9,8 +9,9 @@ use clap::Args;
 use realnvp::heatmap;
 use realnvp::image::{Crop, centred_crop};
 use realnvp::inference::{CropScore, block_on, score_crops};
+use realnvp::likeness::Calibration;
 
-use crate::common::{Backend, load, print_file_error, read_file, round4, save_png};
+use crate::common::{Backend, likeness_for, load, print_file_error, read_file, round4, save_png};
 
 /// Crops scored in one batch: large enough to keep the cores busy, small enough that a
 /// long list of files never holds many activations at once.
@@ -34,6 +35,9 @@ pub struct ScoreArgs {
     files: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]
     backend: Backend,
+    /// The face-likeness calibration; default: face_likeness.json beside the weight file.
+    #[arg(long, value_name = "JSON")]
+    likeness: Option<PathBuf>,
 }
 
 impl ScoreArgs {
@@ -42,6 +46,11 @@ impl ScoreArgs {
             bail!("--heatmap draws one image: give exactly one file");
         }
         let model = load(self.weights.clone(), self.backend)?;
+        let likeness = likeness_for(self.weights.clone(), self.likeness.clone())?;
+        if let Err(why) = &likeness {
+            eprintln!("note: no face-likeness verdicts: {why}");
+        }
+        let likeness = likeness.ok();
         let size = model.config().image_size;
         let maps = self.bits_map || self.heatmap.is_some();
         // Decode everything first (errors stay per file), score the readable ones in
@@ -67,7 +76,7 @@ impl ScoreArgs {
                 }
                 Ok(crop) => {
                     let score = scores.next().expect("one score per readable file");
-                    self.report(&name, crop, &score, size)?;
+                    self.report(&name, crop, &score, size, likeness.as_ref())?;
                 }
             }
         }
@@ -78,8 +87,20 @@ impl ScoreArgs {
         })
     }
 
-    fn report(&self, name: &str, crop: &Crop, score: &CropScore, size: usize) -> Result<()> {
+    fn report(
+        &self,
+        name: &str,
+        crop: &Crop,
+        score: &CropScore,
+        size: usize,
+        likeness: Option<&Calibration>,
+    ) -> Result<()> {
         let bpd = round4(score.bits_per_dim);
+        let png = crop.png_bits_per_dim(size);
+        let judged = likeness
+            .map(|c| c.judge(score, png))
+            .transpose()
+            .map_err(anyhow::Error::msg)?;
         let per_scale: Vec<f64> = score.per_scale.iter().map(|&p| round4(p)).collect();
         if let (Some(out), Some(map)) = (&self.heatmap, &score.bits_map) {
             save_png(&heatmap::figure(&crop.pixels, map, size), out)?;
@@ -94,7 +115,7 @@ impl ScoreArgs {
                 "file": name,
                 "bits_per_dim": bpd,
                 "per_scale_bits_per_dim": per_scale,
-                "png_bits_per_dim": round4(crop.png_bits_per_dim(size)),
+                "png_bits_per_dim": round4(png),
                 "resolution": size,
                 "warnings": score.warnings,
             });
@@ -105,9 +126,25 @@ impl ScoreArgs {
                     .collect();
                 line["bits_map"] = serde_json::json!(rows);
             }
+            if let Some(j) = &judged {
+                line["face_likeness"] = serde_json::json!({
+                    "distance": round4(j.distance),
+                    "percentile": round4(j.percentile),
+                    "verdict": j.verdict,
+                    "says": j.says,
+                });
+            }
             println!("{line}");
         } else {
             println!("{name}: {bpd:.4} bits/dim (per scale {per_scale:?})");
+            if let Some(j) = &judged {
+                println!(
+                    "{name}: face-likeness: {} (more typical than {:.0}% of validation faces; distance {:.1})",
+                    j.says,
+                    100.0 * j.percentile,
+                    j.distance
+                );
+            }
             for warning in &score.warnings {
                 println!("{name}: warning: {warning}");
             }
