@@ -3,8 +3,10 @@
 # Everything comes from the package registries (crates.io, npm, Debian): no other downloads.
 # Usage: scripts/install-tools.sh [test|cli|page]
 #   cli: Rust only; test: + wasm target, wasm-bindgen-cli, Chromium + chromedriver;
-#   page (what scripts/test.sh and scripts/demo.sh use): + trunk, and wasm-opt (binaryen) and
-#   playwright-core from npm (package-lock.json)
+#   page (what scripts/test.sh and scripts/demo.sh use): + trunk, Firefox ESR, WebKitGTK's
+#   WebKitWebDriver and MiniBrowser with Xvfb for its display, and wasm-opt (binaryen),
+#   playwright-core and puppeteer-core from npm (package-lock.json; puppeteer-core downloads no
+#   browser: the tests drive Debian's).
 set -euo pipefail
 what="${1:-test}"
 cd "$(dirname "$0")/.."
@@ -31,11 +33,16 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-  log "installing Debian's chromium and chromium-driver"
+# Debian packages, each installed only if its command is missing.
+apt_install() {
+  log "installing Debian's $*"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+  [ -n "${APT_UPDATED:-}" ] || { $SUDO apt-get update -qq; APT_UPDATED=1; }
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
+}
+
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  apt_install chromium chromium-driver
 fi
 
 # The page build (trunk, wasm-opt) and its browser driver: only for `page`.
@@ -44,8 +51,15 @@ if [ "$what" = page ]; then
     log "building trunk $TRUNK_VERSION (about 8 minutes on 2 cores, once)"
     cargo install trunk --version "$TRUNK_VERSION" --locked
   fi
-  if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] || [ ! -x node_modules/.bin/tsc ]; then
-    log "installing wasm-opt (binaryen), playwright-core and typescript from npm"
+  # The end-to-end tests in Firefox ESR and WebKitGTK (tests/e2e/firefox.test.mjs, webkit.test.mjs),
+  # as Debian ships them; MiniBrowser needs an X display, Xvfb's.
+  command -v firefox-esr >/dev/null || apt_install firefox-esr
+  if ! command -v WebKitWebDriver >/dev/null || ! command -v xvfb-run >/dev/null; then
+    apt_install webkit2gtk-driver xvfb xauth
+  fi
+  if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/puppeteer-core ] \
+    || [ ! -x node_modules/.bin/tsc ]; then
+    log "installing wasm-opt (binaryen), playwright-core, puppeteer-core and typescript from npm"
     npm ci --no-audit --no-fund >/dev/null
   fi
 fi

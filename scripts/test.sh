@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs whatever is missing, then runs every test: formatting, native tests, the model
 # tests in headless Chromium (WebGPU through SwiftShader, and the wasm CPU backend), and the
-# page end to end (trunk release build served on 127.0.0.1, driven by playwright-core).
+# page end to end (trunk release build served on 127.0.0.1): in headless Chromium driven by
+# playwright-core, in headless Firefox ESR driven by puppeteer-core over WebDriver BiDi, and in
+# WebKitGTK's MiniBrowser under Xvfb driven over WebDriver classic (README, "Browsers").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-tools.sh page
@@ -50,9 +52,25 @@ REALNVP_BIN=target/debug/realnvp node --test --test-reporter=spec --test-reporte
 e2e=$(awk '/^# pass /{print $3}' /tmp/realnvp-e2e.tap)
 [ "${e2e:-0}" -ge 10 ] || { echo "the end-to-end checks did not run"; exit 1; }
 
+step "the page end to end in headless Firefox ESR (puppeteer-core, WebDriver BiDi; the CPU backend)"
+REALNVP_BIN=target/debug/realnvp node --test --test-reporter=spec --test-reporter=tap \
+  --test-reporter-destination=stdout --test-reporter-destination=/tmp/realnvp-e2e-firefox.tap \
+  tests/e2e/firefox.test.mjs 2>&1 | tee /tmp/realnvp-e2e-firefox.log
+firefox=$(awk '/^# pass /{print $3}' /tmp/realnvp-e2e-firefox.tap)
+[ "${firefox:-0}" -ge 10 ] || { echo "the Firefox end-to-end checks did not run"; exit 1; }
+
+step "the page end to end in WebKitGTK (MiniBrowser under Xvfb, WebDriver classic; the CPU backend)"
+REALNVP_BIN=target/debug/realnvp xvfb-run -a node --test --test-reporter=spec --test-reporter=tap \
+  --test-reporter-destination=stdout --test-reporter-destination=/tmp/realnvp-e2e-webkit.tap \
+  tests/e2e/webkit.test.mjs 2>&1 | tee /tmp/realnvp-e2e-webkit.log
+webkit=$(awk '/^# pass /{print $3}' /tmp/realnvp-e2e-webkit.tap)
+[ "${webkit:-0}" -ge 7 ] || { echo "the WebKit end-to-end checks did not run"; exit 1; }
+
 step "summary"
 echo "JS unit tests passed:   $js (and tsc --noEmit)"
 echo "native tests passed:    $native"
 echo "wasm tests passed:      $wasm"
-echo "page e2e checks passed: $e2e"
-echo "$((js + native + wasm + e2e)) passed, 0 failed"
+echo "page e2e checks passed: $e2e (Chromium)"
+echo "                        $firefox (Firefox ESR)"
+echo "                        $webkit (WebKitGTK)"
+echo "$((js + native + wasm + e2e + firefox + webkit)) passed, 0 failed"

@@ -7,7 +7,8 @@
 // The modules, one concern each:
 //   messages.js    the one table of job and message names, and every message's shape
 //   pool.js        the workers: one on WebGPU, one per core on the CPU; tasks to free workers
-//   worker-plan.js how many CPU workers (cores, memory, ?workers, the Rust limit)
+//   worker-plan.js how many CPU workers (cores, the core test, memory, ?workers, the Rust limit)
+//   core-probe.js  the core test: how many threads really run at once
 //   client.js      the page's requests and the replies of the live ones
 //   params.js      URL parameters, checked, with a notice for each one not used
 //   notices.js     #status, the download bar, errors (beside their control and in #error)
@@ -34,6 +35,7 @@
 
 import { showBackend } from './backend-view.js';
 import { ModelClient } from './client.js';
+import { probeCores } from './core-probe.js';
 import { $ } from './dom.js';
 import { buildSliders, onEditError, onEdited } from './edit-view.js';
 import { faceScored, wireFacePanel } from './face-panel.js';
@@ -50,7 +52,7 @@ import { facesParam, readParams } from './params.js';
 import { renderValidation } from './results.js';
 import { onRecon, onScore, onScoreError, onScorePhoto, scoreQueuedPhoto, wireScore } from './score.js';
 import { parseStats } from './stats.js';
-import { cpuWorkerPlan, workerCount } from './worker-plan.js';
+import { cpuWorkerPlan, measuredCores, workerCount } from './worker-plan.js';
 
 /** @typedef {import('./client.js').PageJob} PageJob */
 
@@ -61,18 +63,34 @@ let client;
 let params;
 let restarts = 0;
 let limitsApplied = false; // the defaults, ?n and ?workers are applied once, not again after a restart
+/** @type {number | null} threads the core test ran at full speed at once; null if it did not run */
+let measured = null;
 
 /** @param {{ glue: string, wasm: string }} urls the wasm-bindgen JS and the wasm (Trunk.toml) */
 export function main(urls) {
   params = readParams(location.search, location.href);
   showUrlNotices(params.notices);
-  client = new ModelClient({ urls, weights: params.weights, attributes: params.attributes, onWorkers, onJob, onBusy });
+  const { weights, attributes, likeness } = params;
+  client = new ModelClient({ urls, weights, attributes, likeness, onWorkers, onJob, onBusy });
   wireGenerate(client, onFirstGrid);
   wireInterpolate(client);
   wireScore(client);
   wireFacePanel(client);
   setStatus('Starting…');
-  client.start(params.backend);
+  // The core test first: the model's workers would compete with it for the cores.
+  measureCores().then(() => client.start(params.backend));
+}
+
+// How many threads run at once, measured (web/core-probe.js), when the page chooses the
+// number of CPU workers: not with ?workers=N, nor on forced WebGPU, nor with one core reported.
+async function measureCores() {
+  const reported = navigator.hardwareConcurrency || 1;
+  if (params.workers !== null || params.backend === 'webgpu' || reported < 2) return;
+  setStatus('Testing how many cores run at once…');
+  const probe = await probeCores(reported);
+  if (!probe) return;
+  measured = measuredCores(probe);
+  metrics.coreProbe = { ...probe, reported, measured };
 }
 
 /** @param {boolean} busy */
@@ -173,8 +191,11 @@ function onLimits(limits) {
   applyLimits(limits);
   if (limitsApplied) return;
   limitsApplied = true;
-  const plan = cpuWorkerPlan(params.workers, limits.maxCpuWorkers, navigator);
+  const plan = cpuWorkerPlan(params.workers, limits.maxCpuWorkers, navigator, measured);
   client.setCpuWorkers(plan.count);
+  modelInfo.plannedWorkers = plan.count;
+  modelInfo.workerRule = plan.rule;
+  metrics.workerRule = plan.rule;
   const faces = facesParam(params.faces, limits.maxFaces, limits.defaultFaces);
   applyDefaults(limits, faces.n);
   const notices = [plan.notice, faces.notice].filter((n) => n !== null);
@@ -189,6 +210,7 @@ function onBackend(msg) {
   metrics.backend = msg.kind;
   metrics.workers = msg.workers;
   metrics.fallbackReason = msg.reason;
+  metrics.fallbackDetail = msg.detail;
   metrics.adapter = msg.kind === 'webgpu' ? msg.adapter : `${msg.adapter}, ${workerCount(msg.workers)}`;
   showBackend(msg);
   if (msg.kind === 'cpu') preferSmallGrid();
@@ -203,6 +225,7 @@ function onReady(msg) {
   modelInfo.stats = parseStats(info.stats);
   modelInfo.attributes = msg.attributes;
   modelInfo.attributesNote = msg.attributesNote;
+  modelInfo.likenessNote = msg.likenessNote;
   modelInfo.heatmapStops = msg.heatmapStops;
   buildSliders();
   metrics.load = { ...msg.timings, weightsBytes: msg.weightsBytes, wasmBytes: msg.wasmBytes };

@@ -1,11 +1,16 @@
 // @ts-check
 // Where the model runs, said in three places once the first worker knows: #backend in the
-// status bar, #backend-note (why not the GPU, when it is not) and the intro's #intro-backend,
-// which must not promise a GPU the page is not using.
+// status bar, #backend-note (why not the GPU, when it is not, and why that many CPU workers)
+// and the intro's #intro-backend, which must not promise a GPU the page is not using. Both
+// speak in plain sentences; the raw text of a WebGPU failure (wgpu's debug output) is only
+// in the note's details toggle.
 
 import { $ } from './dom.js';
-import { limits } from './model-info.js';
+import { limits, modelInfo } from './model-info.js';
 import { workerCount } from './worker-plan.js';
+
+/** @param {string} clause */
+const sentence = (clause) => clause.charAt(0).toUpperCase() + clause.slice(1);
 
 /** @param {import('./messages.js').BackendNotice} msg sent again when a CPU helper fails to start */
 export function showBackend(msg) {
@@ -30,11 +35,15 @@ export function showBackend(msg) {
     intro = `on your GPU through WebGPU${msg.adapter ? ` (${msg.adapter})` : ''}`;
   } else {
     const reason = msg.reason || 'no reason given';
-    note = `Running on the CPU backend: ${reason}. A CPU is much slower than a GPU; ` +
-      `the page draws on ${workers} at once (?workers=N in the address to change that).`;
+    const lost = modelInfo.plannedWorkers - msg.workers;
+    const rule = `${modelInfo.workerRule}${lost > 0 ? `; ${lost} of them could not start` : ''}`;
+    note = `${sentence(reason)}, so the page runs on its CPU backend, which is much slower than a GPU. ` +
+      `It draws on ${workers} at once, ${rule}; ?workers=N in the address sets the number.`;
     intro = `on your CPU (${workers}), not a GPU: ${reason}`;
   }
-  $('backend-note').textContent = note;
+  $('backend-reason').textContent = note;
   $('backend-note').hidden = !note;
+  $('backend-raw').textContent = msg.detail ?? '';
+  $('backend-detail').hidden = !(note && msg.detail);
   $('intro-backend').textContent = intro;
 }

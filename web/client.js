@@ -44,14 +44,16 @@ export class ModelClient {
    * @param {{ glue: string, wasm: string }} options.urls
    * @param {string} options.weights
    * @param {string | null} options.attributes
+   * @param {string | null} options.likeness
    * @param {(msg: import('./messages.js').WorkerNotice) => void} options.onWorkers replies about the workers
    * @param {(msg: import('./messages.js').JobNotice, job: PageJob) => void} options.onJob replies about a live job
    * @param {(busy: boolean) => void} options.onBusy whether any job is live
    */
-  constructor({ urls, weights, attributes, onWorkers, onJob, onBusy }) {
+  constructor({ urls, weights, attributes, likeness, onWorkers, onJob, onBusy }) {
     this.urls = urls;
     this.weights = weights;
     this.attributes = attributes;
+    this.likeness = likeness;
     this.onWorkers = onWorkers;
     this.onJob = onJob;
     this.onBusy = onBusy;
@@ -78,6 +80,7 @@ export class ModelClient {
       urls: this.urls,
       weights: this.weights,
       attributes: this.attributes,
+      likeness: this.likeness,
       backend,
       fallbackReason,
       cpuWorkers: this.cpuWorkers,

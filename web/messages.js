@@ -110,6 +110,16 @@ export const POOL = Object.freeze({
  * @property {string[]} warnings what to read the number with (Rust sentences)
  * @property {Bytes} crop RGBA of the model input (imageSize^2)
  * @property {Floats[]} bitsMaps bits per pixel position: 0 the whole map, then each scale's
+ * @property {FaceLikeness | null} faceLikeness null when the weights came without a face-likeness file
+ */
+
+/**
+ * How face-like a crop is (src/likeness, `realnvp score --json`'s "face_likeness").
+ * @typedef {object} FaceLikeness
+ * @property {number} distance squared distance from the validation faces' pattern of score terms
+ * @property {number} percentile share of reference validation faces less typical than this crop
+ * @property {'typical' | 'unusual' | 'not_a_face'} verdict
+ * @property {string} says the verdict in words
  */
 
 /**
@@ -181,6 +191,7 @@ export const POOL = Object.freeze({
  * @property {string} wasm the wasm module's URL
  * @property {string} weights the weight file's URL
  * @property {string | null} attributes the attribute file's URL
+ * @property {string | null} likeness the face-likeness file's URL
  * @property {BackendChoice} backend
  * @property {string | null} fallbackReason why an earlier WebGPU start was given up
  */
@@ -193,6 +204,7 @@ export const POOL = Object.freeze({
  * @property {WebAssembly.Module} module
  * @property {Bytes} weights
  * @property {Bytes | null} attributes
+ * @property {Bytes | null} likeness
  */
 
 /**
@@ -227,10 +239,11 @@ export const POOL = Object.freeze({
  * @property {BackendKind} kind
  * @property {string} adapter the adapter's name ('' if the browser gives none)
  * @property {boolean} software a software WebGPU adapter
- * @property {string | null} reason why the CPU backend (null on WebGPU)
+ * @property {string | null} reason why the CPU backend (null on WebGPU): a plain clause for the note and the intro
+ * @property {string | null} detail the raw text behind the reason (wgpu's error, the browser's), for a details toggle
  */
 /** @typedef {BackendReply & { workers: number }} BackendNotice as the pool passes it on: with its worker count */
-/** @typedef {{ type: typeof REPLY.SHARE, module: WebAssembly.Module, weights: Bytes, attributes: Bytes | null }} ShareReply */
+/** @typedef {{ type: typeof REPLY.SHARE, module: WebAssembly.Module, weights: Bytes, attributes: Bytes | null, likeness: Bytes | null }} ShareReply */
 /** @typedef {{ names: string[], how: Record<string, string> }} AttributeInfo the directions' names and what each means */
 /**
  * @typedef {object} FirstReadyReply
@@ -239,6 +252,7 @@ export const POOL = Object.freeze({
  * @property {ModelInfo} info
  * @property {AttributeInfo | null} attributes
  * @property {string | null} attributesNote why there are no directions
+ * @property {string | null} likenessNote why scores come without a face-likeness verdict
  * @property {number[]} heatmapStops the bits maps' colour scale, RGB, low to high
  * @property {number} weightsBytes
  * @property {number} wasmBytes

@@ -17,7 +17,11 @@
  * @property {string | null} adapter
  * @property {number | null} workers model workers: 1 on WebGPU, one per core (or ?workers=N) on the CPU
  * @property {number[] | null} wasmMemoryBytes each worker's wasm heap after the last grid
- * @property {string | null} fallbackReason
+ * @property {string | null} fallbackReason why the CPU backend, as the note says it
+ * @property {string | null} fallbackDetail the raw text behind it (wgpu's, the browser's)
+ * @property {(import('./worker-plan.js').ProbeCounts & { ms: number, reported: number, measured: number }) | null} coreProbe
+ *   the core test (web/core-probe.js), when it ran
+ * @property {string | null} workerRule why that many CPU workers (web/worker-plan.js)
  * @property {Record<string, number> | null} load start-up timings and download sizes
  * @property {{ key: string, bpd: number | null } | null} face the face panel's face
  * @property {{ key: string | undefined, values: number[] } | null} bitsMap its whole bits map
@@ -39,6 +43,9 @@ export const metrics = {
   workers: null,
   wasmMemoryBytes: null,
   fallbackReason: null,
+  fallbackDetail: null,
+  coreProbe: null,
+  workerRule: null,
   load: null,
   face: null,
   bitsMap: null,

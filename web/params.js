@@ -11,12 +11,15 @@
 //   ?attributes=URL           the attribute directions for the face edits (default: the
 //                             shipped file, with the shipped weights only: directions
 //                             belong to the model they were fitted with)
+//   ?likeness=URL             the face-likeness file (default: the shipped one, with the
+//                             shipped weights only: it names the weight file it was made for)
 
 const DEFAULT_WEIGHTS = 'faces64.safetensors';
 const DEFAULT_ATTRIBUTES = 'attributes.safetensors';
+const DEFAULT_LIKENESS = 'face_likeness.json';
 /** @type {import('./messages.js').BackendChoice[]} */
 const BACKENDS = ['auto', 'cpu', 'webgpu'];
-const KNOWN = ['backend', 'workers', 'n', 'weights', 'attributes'];
+const KNOWN = ['backend', 'workers', 'n', 'weights', 'attributes', 'likeness'];
 const FETCHABLE = ['http:', 'https:', 'data:', 'blob:'];
 
 // A value as the notice quotes it: a long data: URL would fill the screen.
@@ -42,6 +45,7 @@ function fetchable(value, base) {
  * @property {import('./messages.js').BackendChoice} backend
  * @property {string} weights the weight file's address
  * @property {string | null} attributes the attribute file's, or null: no face edits
+ * @property {string | null} likeness the face-likeness file's, or null: no face-likeness verdicts
  * @property {string | null} faces ?n as given, checked by facesParam once the limits are known
  * @property {string | null} workers ?workers as given, checked by web/worker-plan.js then
  * @property {string[]} notices what was ignored, and what is used instead
@@ -79,24 +83,35 @@ export function readParams(search, base) {
     else notices.push(`?weights=${quote(askedWeights)} is not an address the page can download, so it loads the shipped model (${DEFAULT_WEIGHTS}).`);
   }
 
+  // Side files belong to the weights they were made for: the shipped ones come with the
+  // shipped weights only.
   const shippedWeights = weights === new URL(DEFAULT_WEIGHTS, base).href;
-  let attributes = shippedWeights ? new URL(DEFAULT_ATTRIBUTES, base).href : null;
-  const askedAttributes = params.get('attributes');
-  if (askedAttributes !== null) {
-    const url = fetchable(askedAttributes, base);
-    if (url) attributes = url;
-    else {
-      notices.push(`?attributes=${quote(askedAttributes)} is not an address the page can download, so ` +
-        (attributes ? `it loads the shipped directions (${DEFAULT_ATTRIBUTES}).` : 'face editing is off.'));
+  /**
+   * @param {string} key the URL parameter
+   * @param {string} shipped the shipped file's name
+   * @param {string} what the shipped file in words
+   * @param {string} instead what the page does without it
+   */
+  const sideFile = (key, shipped, what, instead) => {
+    const fallback = shippedWeights ? new URL(shipped, base).href : null;
+    const asked = params.get(key);
+    if (asked === null) return fallback;
+    const url = fetchable(asked, base);
+    if (!url) {
+      notices.push(`?${key}=${quote(asked)} is not an address the page can download, so ` +
+        (fallback ? `it loads the shipped ${what} (${shipped}).` : `${instead}.`));
     }
-  }
+    return url ?? fallback;
+  };
+  const attributes = sideFile('attributes', DEFAULT_ATTRIBUTES, 'directions', 'face editing is off');
+  const likeness = sideFile('likeness', DEFAULT_LIKENESS, 'face-likeness file', 'scores come without a face-likeness verdict');
 
   for (const key of new Set(params.keys())) {
     if (!KNOWN.includes(key)) {
       notices.push(`?${quote(key)} is not a parameter this page reads (it reads ${KNOWN.map((k) => `?${k}`).join(', ')}), so it is ignored.`);
     }
   }
-  return { backend, weights, attributes, faces: params.get('n'), workers: params.get('workers'), notices };
+  return { backend, weights, attributes, likeness, faces: params.get('n'), workers: params.get('workers'), notices };
 }
 
 /**

@@ -71,6 +71,7 @@ export class WorkerPool {
    * @param {{ glue: string, wasm: string }} options.urls the wasm-bindgen JS and the wasm
    * @param {string} options.weights the weight file's URL
    * @param {string | null} options.attributes the attribute file's URL
+   * @param {string | null} options.likeness the face-likeness file's URL
    * @param {import('./messages.js').BackendChoice} options.backend
    * @param {string | null} options.fallbackReason why an earlier WebGPU start was given up
    * @param {number | null} options.cpuWorkers how many workers to run if the backend is the
@@ -78,7 +79,7 @@ export class WorkerPool {
    * @param {(msg: import('./messages.js').WorkerNotice) => void} options.onWorkers replies about the workers
    * @param {(msg: import('./messages.js').JobNotice) => void} options.onJob replies about a job (the page's id)
    */
-  constructor({ urls, weights, attributes, backend, fallbackReason, cpuWorkers, onWorkers, onJob }) {
+  constructor({ urls, weights, attributes, likeness, backend, fallbackReason, cpuWorkers, onWorkers, onJob }) {
     this.urls = urls;
     this.cpuWorkers = cpuWorkers;
     this.onWorkers = onWorkers;
@@ -105,7 +106,7 @@ export class WorkerPool {
     /** @type {{ version: number, bytes: ArrayBuffer } | null} the last photo uploaded for scoring */
     this.scorePhoto = null;
     this.closed = false;
-    this.spawn({ type: REQUEST.INIT, backend, fallbackReason, weights, attributes, ...urls }, true);
+    this.spawn({ type: REQUEST.INIT, backend, fallbackReason, weights, attributes, likeness, ...urls }, true);
   }
 
   /** @param {number} count CPU workers to run (web/worker-plan.js), known once the limits are */
@@ -238,7 +239,8 @@ export class WorkerPool {
         return;
       case REPLY.SHARE:
         for (let i = 1; i < this.planned; i++) {
-          this.spawn({ type: REQUEST.INIT, glue: this.urls.glue, module: msg.module, weights: msg.weights, attributes: msg.attributes }, false);
+          const { module, weights, attributes, likeness } = msg;
+          this.spawn({ type: REQUEST.INIT, glue: this.urls.glue, module, weights, attributes, likeness }, false);
         }
         return;
       case REPLY.READY:

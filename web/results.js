@@ -1,7 +1,7 @@
 // @ts-check
-// The score panel's results: bits/dim with the warnings that qualify it, the model input and
-// its reconstruction, the PNG comparison, the per-scale table and where the score falls
-// among the validation faces.
+// The score panel's results: bits/dim with the warnings that qualify it, the face-likeness
+// verdict (which bits/dim is not), the model input and its reconstruction, the PNG
+// comparison, the per-scale table and where the score falls among the validation faces.
 
 import { showScaleMap } from './bits-map-view.js';
 import { clearCanvas, drawImage } from './canvas.js';
@@ -19,6 +19,7 @@ export function clearResults() {
   showWarnings([]);
   $('bpd-negative').hidden = true;
   $('per-scale').textContent = '';
+  showLikeness(null);
   renderValidation();
   $('score-results').classList.add('stale');
 }
@@ -26,6 +27,7 @@ export function clearResults() {
 // A new crop is being scored: the old numbers go, the panel is greyed until they come.
 export function showScoring() {
   $('bpd').textContent = '';
+  showLikeness(null);
   $('recon-info').textContent = '';
   showWarnings([]);
   $('bpd-negative').hidden = true;
@@ -46,6 +48,7 @@ export function showScore({ score, ms }) {
   // Below zero the density exceeds one per pixel bin: no code is that short.
   $('bpd-negative').hidden = !(bpd < 0);
   showWarnings(score.warnings);
+  showLikeness(score.faceLikeness);
   $('score-results').classList.remove('stale');
   $('png-bpd').textContent = score.pngBitsPerDim.toFixed(3);
   $('score-time').textContent = `scored in ${Math.round(ms)} ms (${modelInfo.backend})`;
@@ -62,6 +65,22 @@ export function showRecon({ recon, ms }) {
   $('recon-info').textContent =
     recon.maxError === 0 ? 'identical to the input' : `differs from the input by at most ${recon.maxError}/255 (float rounding)`;
   $('score-time').textContent += `, reconstructed in ${Math.round(ms)} ms`;
+}
+
+/**
+ * The verdict and where the crop stands among validation faces (Rust's Judgement, the same
+ * object `realnvp score --json` prints as "face_likeness"); hidden when the weights came
+ * without a face-likeness file (modelInfo.likenessNote says why).
+ * @param {import('./messages.js').FaceLikeness | null | undefined} likeness
+ */
+function showLikeness(likeness) {
+  const box = $('likeness');
+  box.hidden = !likeness && !modelInfo.likenessNote;
+  $('likeness-verdict').textContent = likeness ? `${likeness.says.charAt(0).toUpperCase()}${likeness.says.slice(1)}` : '';
+  box.dataset.verdict = likeness?.verdict ?? '';
+  $('likeness-detail').textContent = likeness
+    ? `: more typical than ${pct(likeness.percentile)} of validation faces (distance ${likeness.distance.toFixed(1)} from their pattern)`
+    : modelInfo.likenessNote ? `No face-likeness: ${modelInfo.likenessNote}.` : '';
 }
 
 /**
@@ -156,6 +175,6 @@ export function renderValidation(bpd) {
   const where = percentile(stats, bpd);
   if (!where) box.textContent = '';
   else if ('below' in where) box.textContent = `Lower than ${pct(1 - where.below)} of validation faces: the model finds this crop unusually likely.`;
-  else if ('above' in where) box.textContent = `Higher than ${pct(where.above)} of validation faces: unusual for this model (not a face, or not framed like its training faces?).`;
+  else if ('above' in where) box.textContent = `Higher than ${pct(where.above)} of validation faces: unusually costly for this model (not how likely it is to be a face: see face-likeness above).`;
   else box.textContent = `Higher than ${pct(where.at)} of the ${n} validation faces (median ${median.toFixed(3)}).`;
 }

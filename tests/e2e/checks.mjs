@@ -3,8 +3,9 @@
 // clean console.
 
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { cliSample, cliScore } from './cli.mjs';
-import { canvasPixels, canvasStats, pngPixels, shown, text } from './harness.mjs';
+import { canvasPixels, canvasStats, metrics, pngPixels, shown, text } from './harness.mjs';
 
 // A canvas of faces: neither blank nor uniform.
 export function assertFaces(stats, what) {
@@ -78,12 +79,107 @@ export async function upload(page, file, timeout) {
 // An uploaded photo's #bpd is `realnvp score`'s for the same file (within 0.01), and its
 // reconstruction is drawn.
 export async function assertScoreIsCli(page, file, timeout) {
-  const want = cliScore(file).bits_per_dim;
+  const cli = cliScore(file);
+  const want = cli.bits_per_dim;
   const got = await upload(page, file, timeout);
   console.log(`     page ${got}, CLI ${want}; ${await text(page, 'score-time')}`);
   assert.ok(Math.abs(got - want) <= 0.01, `page ${got} vs CLI ${want}`);
+  await assertLikenessIsCli(page, cli.face_likeness);
   await page.waitForFunction(() => /input|rounding/.test(document.getElementById('recon-info').textContent), null, { timeout });
+  assert.ok(await shown(page, '#photo-panel'), 'the photo and its score are on screen');
   assert.ok((await canvasStats(page, 'recon')).std > 5, 'the reconstruction is blank');
+}
+
+// The face-likeness verdict on screen is `realnvp score --json`'s "face_likeness" for the
+// same crop: the same words, the same percentile, the same distance (to its rounding).
+async function assertLikenessIsCli(page, cli) {
+  assert.ok(cli, 'realnvp score gave no face_likeness (is model-weights/face_likeness.json there?)');
+  assert.ok(await shown(page, '#likeness'), 'the face-likeness verdict is on screen');
+  const verdict = await text(page, 'likeness-verdict');
+  const detail = await text(page, 'likeness-detail');
+  console.log(`     face-likeness: page "${verdict}${detail}", CLI ${JSON.stringify(cli)}`);
+  assert.equal(verdict.toLowerCase(), cli.says.toLowerCase());
+  const percent = Number(/than (\d+)%/.exec(detail)?.[1]);
+  assert.ok(Math.abs(percent - 100 * cli.percentile) <= 1, `page ${percent}% vs CLI ${cli.percentile}`);
+  const distance = Number(/distance ([\d.]+)/.exec(detail)?.[1]);
+  assert.ok(Math.abs(distance - cli.distance) <= 0.1 + 1e-3 * cli.distance, `page distance ${distance} vs CLI ${cli.distance}`);
+}
+
+// An uploaded photo's crop has its bits map shown in the face panel: the map is `realnvp score
+// --bits-map`'s for the same file (within 1e-3) and sums to the total; the overlay is off
+// screen until its toggle is ticked, on screen while it is, drawn as a map, with its scale.
+export async function assertFaceMapIsCli(page, file, timeout) {
+  const size = await page.evaluate(() => document.getElementById('crop').width);
+  const cli = cliScore(file, ['--bits-map']);
+  await page.waitForFunction(() => window.realnvp.metrics.bitsMap?.key?.startsWith('crop:'), null, { timeout, polling: 100 });
+  const m = await metrics(page);
+  const want = cli.bits_map.flat();
+  const got = m.bitsMap.values;
+  assert.equal(got.length, want.length);
+  let worst = 0;
+  for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(1, Math.abs(want[i])));
+  const sum = got.reduce((a, b) => a + b, 0);
+  const total = m.face.bpd * 3 * size * size;
+  console.log(`     largest difference from the CLI's map ${worst.toExponential(2)}; the map sums to ${sum.toFixed(2)}, bits/dim x 3 x ${size}^2 = ${total.toFixed(2)}`);
+  assert.ok(worst <= 1e-3, `the page's map differs from the CLI's by ${worst}`);
+  assert.ok(Math.abs(sum - total) <= 1e-4 * Math.abs(total), 'the map sums to the total');
+  assert.ok(await shown(page, '#face-panel'), 'the face panel is on screen');
+  assert.equal(await page.$eval('#face-panel', (el) => el.previousElementSibling?.id), 'photo-panel', 'the panel sits under the scored photo');
+  assert.equal(await shown(page, '#face-overlay'), false, 'the overlay starts off: the plain face shows');
+  await page.check('#show-bits-map');
+  assert.equal(await shown(page, '#face-overlay'), true, 'the toggle shows the overlay');
+  await page.uncheck('#show-bits-map');
+  assert.equal(await shown(page, '#face-overlay'), false, 'unticking hides the overlay again');
+  await page.check('#show-bits-map');
+  assert.ok((await canvasStats(page, 'face-overlay')).colours > 50, 'the overlay is a map, not a flat colour');
+  assert.match(await text(page, 'map-lo'), /^-?\d+\.\d\d$/);
+  assert.match(await text(page, 'map-hi'), /^-?\d+\.\d\d$/);
+  // The per-scale table links each scale to its map.
+  await page.click('#per-scale tr:nth-child(3) button');
+  assert.equal(await page.$eval('#map-scales button[aria-pressed="true"]', (el) => el.textContent), 'scale 2');
+  await page.click('#map-scales button[data-scale="0"]');
+}
+
+// wgpu's and the browser's own words, which the note and the intro must not print as a reason
+// (issue 25: "No adapter available for WgpuDevice { kind: DefaultDevice, backend: Auto }: ...").
+const DEBUG_TEXT = /WgpuDevice|\{ ?kind|not requested|navigator\.gpu|Error:/;
+
+// A page on the CPU says why in a plain sentence matching `reason`, in #backend-note and in the
+// intro; the raw text behind it, if any, stays folded in the note's details toggle until it
+// is opened. Returns the sentence and the raw text ('' if none).
+export async function assertBackendNote(page, reason) {
+  assert.ok(await shown(page, '#backend-note'), 'the backend note is on screen');
+  const note = await text(page, 'backend-reason');
+  const intro = await text(page, 'intro-backend');
+  console.log(`     note: ${note}`);
+  assert.match(note, reason, `CPU fallback without the reason: "${note}"`);
+  assert.match(intro, reason, `the intro does not give the reason: "${intro}"`);
+  assert.doesNotMatch(note, DEBUG_TEXT, 'the note reads as debug text');
+  assert.doesNotMatch(intro, DEBUG_TEXT, 'the intro reads as debug text');
+  if (!(await shown(page, '#backend-detail'))) return { note, raw: '' };
+  assert.equal(await shown(page, '#backend-raw'), false, 'the raw text is folded away until asked for');
+  await page.click('#backend-detail summary');
+  assert.equal(await shown(page, '#backend-raw'), true, 'opening the details shows the raw text');
+  const raw = await text(page, 'backend-raw');
+  console.log(`     details: ${raw}`);
+  await page.click('#backend-detail summary');
+  assert.equal(await shown(page, '#backend-raw'), false, 'closing the details folds it again');
+  return { note, raw };
+}
+
+// The page chose its CPU workers itself (no ?workers): never more than this machine's cores,
+// whatever the browser reports (WebKitGTK says 4 on 2 cores), and the note says the rule.
+export async function assertWorkersMeasured(page) {
+  const m = await metrics(page);
+  const cores = availableParallelism();
+  console.log(`     ${m.workers} workers; core test ${JSON.stringify(m.coreProbe)}; this machine has ${cores} cores`);
+  assert.ok(m.workers >= 1 && m.workers <= cores, `${m.workers} CPU workers on ${cores} cores`);
+  const reported = await page.evaluate(() => navigator.hardwareConcurrency || 1);
+  if (reported > 1) {
+    assert.ok(m.coreProbe, 'the core test ran');
+    assert.equal(m.coreProbe.threads, Math.min(reported, 16));
+  }
+  assert.match(await text(page, 'backend-reason'), /It draws on \d+ workers? at once, (one per core|as many as half|the page's limit)/);
 }
 
 // A file the page refuses: the message shows in #error and beside the file input, and
@@ -93,6 +189,7 @@ export async function expectRejected(page, file, pattern, timeout) {
   await page.waitForFunction(() => document.getElementById('error').textContent.trim() !== '', null, { timeout, polling: 100 });
   const error = await text(page, 'error');
   assert.match(error, pattern, `unexpected message for ${file}`);
+  assert.ok(await shown(page, '#error'), 'the header\'s #error is on screen');
   assert.equal(await text(page, 'score-error'), error, 'the error must also show beside the file input');
   const beside = await page.$eval('#score-error', (el) => ({
     alert: el.getAttribute('role'),

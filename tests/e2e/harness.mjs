@@ -1,6 +1,7 @@
-// Shared by the end-to-end test (page.test.mjs) and the page benchmark
-// (scripts/bench-page.mjs): serve dist/ on 127.0.0.1, start headless Chromium with WebGPU
-// (SwiftShader when there is no GPU), and read the page's state.
+// Shared by the end-to-end tests (page.test.mjs; visitor.mjs for Firefox and WebKit uses the
+// page-state helpers) and the page benchmark (scripts/bench-page.mjs): serve dist/ on
+// 127.0.0.1, start headless Chromium with WebGPU (SwiftShader when there is no GPU), and read
+// the page's state.
 
 import { chromium } from 'playwright-core';
 import { mkdtempSync, readFileSync } from 'node:fs';

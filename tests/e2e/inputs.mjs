@@ -27,6 +27,7 @@ export const INPUTS = {
   shared: findSharedFace(),
   corrupt: join(OUT, 'corrupt.jpg'),
   notImage: join(OUT, 'not-an-image.png'),
+  heic: join(OUT, 'phone.heic'),
   huge: join(OUT, 'huge-header.png'),
   big: join(OUT, 'big.jpg'),
   empty: join(OUT, 'empty.jpg'),
@@ -56,6 +57,8 @@ export async function writeInputs(context) {
   const bytes = readFileSync(INPUTS.jpeg);
   writeFileSync(INPUTS.corrupt, bytes.subarray(0, Math.floor(bytes.length / 3)));
   writeFileSync(INPUTS.notImage, 'this is not an image, only text with a .png name\n');
+  // A HEIC file's first box (ftyp, brands heic and mif1), as a phone writes it.
+  writeFileSync(INPUTS.heic, Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic\0\0\0\0mif1heic', 'latin1')]));
   writeFileSync(INPUTS.huge, hugeHeaderPng());
   const fd = openSync(INPUTS.big, 'w'); // sparse: takes no disk space
   ftruncateSync(fd, 300 * 1024 * 1024);

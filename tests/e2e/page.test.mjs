@@ -28,9 +28,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  assertFaces, assertGridIsCli, assertNoProblems, assertSamePixels, assertScoreIsCli, expectRejected, tilesOf, upload,
+  assertBackendNote, assertFaceMapIsCli, assertFaces, assertGridIsCli, assertNoProblems, assertSamePixels, assertScoreIsCli,
+  assertWorkersMeasured, expectRejected, tilesOf, upload,
 } from './checks.mjs';
-import { OUT, WEIGHTS, cliEdit, cliScore } from './cli.mjs';
+import { OUT, WEIGHTS, cliEdit } from './cli.mjs';
 import {
   canvasHash, canvasPixels, canvasStats, launch, mainThreadBlockedMs, metrics, openPage, outline, pageLimits, pngPixels,
   runGrid, shown, startServer, tabTo, text, waitForBackend, waitReady,
@@ -114,15 +115,13 @@ function scenario(label, query) {
       const backend = await waitForBackend(page, QUICK * 2);
       assert.match(backend, onWebgpu ? /^webgpu/ : /^(webgpu|cpu)/);
       console.log(`     #backend: ${backend}`);
-      if (backend.startsWith('cpu')) {
-        // A visitor is told why the page is not on the GPU.
-        const note = await text(page, 'backend-note');
-        assert.match(note, /software renderer|does not offer WebGPU|WebGPU failed|no WebGPU/i, `CPU fallback without a reason: "${note}"`);
-        console.log(`     note: ${note}`);
-      }
+      // A visitor is told why the page is not on the GPU, in a plain sentence.
+      if (backend.startsWith('cpu')) await assertBackendNote(page, /software renderer|does not offer WebGPU|no graphics adapter|WebGPU failed/i);
       await waitReady(page, onWebgpu ? SLOW : START);
       assert.equal(await text(page, 'error'), '');
+      assert.equal(await shown(page, '#progress'), false, 'the download bar is gone once the page is ready');
       assertFaces(await canvasStats(page, 'samples'), 'first grid');
+      if (backend.startsWith('cpu')) await assertWorkersMeasured(page);
     });
 
     test(`${label}: the first grid shows the faces of realnvp sample with the same seed`, within(QUICK), async () => {
@@ -154,6 +153,7 @@ function scenario(label, query) {
       const messages = [
         await expectRejected(page, INPUTS.corrupt, /decod|corrupt|truncat|end of|invalid/i, QUICK),
         await expectRejected(page, INPUTS.notImage, /not an image/i, QUICK),
+        await expectRejected(page, INPUTS.heic, /HEIC image.*as JPEG/, QUICK),
         await expectRejected(page, INPUTS.huge, /30000x30000/, QUICK),
         await expectRejected(page, INPUTS.big, /limit/i, QUICK),
       ];
@@ -194,7 +194,7 @@ function forcedCpu(workers) {
       const backend = await waitForBackend(page, QUICK * 2);
       console.log(`     #backend: ${backend}`);
       assert.match(backend, new RegExp(`^cpu · .*\\b${workers} workers?$`));
-      assert.match(await text(page, 'backend-note'), /requested with \?backend=cpu/);
+      assert.match(await text(page, 'backend-reason'), /^Requested with \?backend=cpu, so the page runs on its CPU backend\b.* It draws on \d+ workers? at once, set with \?workers=\d/);
       await waitReady(page, START);
       assert.equal(await text(page, 'error'), '');
       assertFaces(await canvasStats(page, 'samples'), 'first grid');
@@ -234,38 +234,8 @@ function forcedCpu(workers) {
 function facePanel(shared) {
   const side = (page) => page.evaluate(() => document.getElementById('crop').width);
 
-  test('cpu: the scored crop\'s bits map is realnvp score --bits-map\'s (within 1e-3) and shows over the crop with its scale', within(CPU), async () => {
-    const { page } = shared;
-    const size = await side(page);
-    const cli = cliScore(INPUTS.jpeg, ['--bits-map']);
-    await page.waitForFunction(() => window.realnvp.metrics.bitsMap?.key?.startsWith('crop:'), null, { timeout: CPU, polling: 100 });
-    const m = await metrics(page);
-    const want = cli.bits_map.flat();
-    const got = m.bitsMap.values;
-    assert.equal(got.length, want.length);
-    let worst = 0;
-    for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(1, Math.abs(want[i])));
-    const sum = got.reduce((a, b) => a + b, 0);
-    const total = m.face.bpd * 3 * size * size;
-    console.log(`     largest difference from the CLI's map ${worst.toExponential(2)}; the map sums to ${sum.toFixed(2)}, bits/dim x 3 x ${size}^2 = ${total.toFixed(2)}`);
-    assert.ok(worst <= 1e-3, `the page's map differs from the CLI's by ${worst}`);
-    assert.ok(Math.abs(sum - total) <= 1e-4 * Math.abs(total), 'the map sums to the total');
-    assert.ok(await shown(page, '#face-panel'), 'the face panel is on screen');
-    assert.equal(await page.$eval('#face-panel', (el) => el.previousElementSibling?.id), 'photo-panel', 'the panel sits under the scored photo');
-    assert.equal(await shown(page, '#face-overlay'), false, 'the overlay starts off: the plain face shows');
-    await page.check('#show-bits-map');
-    assert.equal(await shown(page, '#face-overlay'), true, 'the toggle shows the overlay');
-    await page.uncheck('#show-bits-map');
-    assert.equal(await shown(page, '#face-overlay'), false, 'unticking hides the overlay again');
-    await page.check('#show-bits-map');
-    assert.ok((await canvasStats(page, 'face-overlay')).colours > 50, 'the overlay is a map, not a flat colour');
-    assert.match(await text(page, 'map-lo'), /^-?\d+\.\d\d$/);
-    assert.match(await text(page, 'map-hi'), /^-?\d+\.\d\d$/);
-    // The per-scale table links each scale to its map.
-    await page.click('#per-scale tr:nth-child(3) button');
-    assert.equal(await page.$eval('#map-scales button[aria-pressed="true"]', (el) => el.textContent), 'scale 2');
-    await page.click('#map-scales button[data-scale="0"]');
-  });
+  test('cpu: the scored crop\'s bits map is realnvp score --bits-map\'s (within 1e-3) and shows over the crop with its scale', within(CPU),
+    () => assertFaceMapIsCli(shared.page, INPUTS.jpeg, CPU));
 
   test('cpu: the age slider draws realnvp edit\'s face; amount 0 is the crop; the strip download is realnvp edit\'s strip', within(2 * CPU), async () => {
     const { page } = shared;
@@ -410,6 +380,7 @@ function pageBehaviour(shared) {
     await page.click('#interpolate');
     const beside = await text(page, 'corner-error-1');
     assert.match(beside, /^Top right corner: the seed must be a whole number/);
+    assert.ok(await shown(page, '#corner-error-1'), 'the corner\'s error is on screen');
     assert.equal(await text(page, 'error'), beside);
     await page.fill('#corner-seed-1', '2');
     await page.setInputFiles('#corner-file-2', INPUTS.empty);

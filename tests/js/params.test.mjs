@@ -12,6 +12,7 @@ describe('readParams', () => {
       backend: 'auto',
       weights: 'https://example.org/realnvp/faces64.safetensors',
       attributes: 'https://example.org/realnvp/attributes.safetensors',
+      likeness: 'https://example.org/realnvp/face_likeness.json',
       faces: null,
       workers: null,
       notices: [],
@@ -39,6 +40,7 @@ describe('readParams', () => {
     const other = read('?weights=other.safetensors');
     assert.equal(other.weights, 'https://example.org/realnvp/other.safetensors');
     assert.equal(other.attributes, null);
+    assert.equal(other.likeness, null, 'the shipped face-likeness file names the shipped weights');
     const both = read('?weights=https://cdn.example/w.safetensors&attributes=data:,x');
     assert.equal(both.weights, 'https://cdn.example/w.safetensors');
     assert.equal(both.attributes, 'data:,x');
@@ -55,13 +57,17 @@ describe('readParams', () => {
     assert.deepEqual(read('?weights=w.safetensors&attributes=javascript:1').notices, [
       '?attributes=javascript:1 is not an address the page can download, so face editing is off.',
     ]);
+    assert.deepEqual(read('?likeness=ftp://x').notices, [
+      '?likeness=ftp://x is not an address the page can download, so it loads the shipped face-likeness file (face_likeness.json).',
+    ]);
+    assert.equal(read('?weights=w.safetensors&likeness=l.json').likeness, 'https://example.org/realnvp/l.json');
   });
 
   test('a long value is quoted shortened, and an unknown parameter is named', () => {
     const long = 'x'.repeat(60);
     assert.deepEqual(read(`?backend=${long}&colour=blue&colour=red`).notices, [
       `?backend=${'x'.repeat(37)}… is not one of auto, cpu, webgpu, so the page picks the backend itself (WebGPU on a GPU, else the CPU).`,
-      '?colour is not a parameter this page reads (it reads ?backend, ?workers, ?n, ?weights, ?attributes), so it is ignored.',
+      '?colour is not a parameter this page reads (it reads ?backend, ?workers, ?n, ?weights, ?attributes, ?likeness), so it is ignored.',
     ]);
   });
 });

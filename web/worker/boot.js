@@ -8,9 +8,10 @@
 import { REPLY } from '../messages.js';
 import { browserGpu, chooseBackend } from './backend-choice.js';
 import { post, status } from './channel.js';
-import { fetchAttributes, fetchWithProgress } from './download.js';
+import { fetchSideFile, fetchWithProgress } from './download.js';
 import { state } from './state.js';
 import { describe, instantiate } from './wasm.js';
+import { explainWebgpuFailure } from './webgpu-failure.js';
 
 // Colours in the page's colour bar (the same viridis as the overlay and the CLI's figure).
 const HEATMAP_STOPS = 64;
@@ -38,26 +39,28 @@ async function initFirst(msg) {
   post({ type: REPLY.LIMITS, limits });
 
   t = performance.now();
-  let { reason, adapter } = await chooseBackend(msg.backend, msg.fallbackReason, browserGpu());
+  let { reason, detail, adapter } = await chooseBackend(msg.backend, msg.fallbackReason, browserGpu());
   status(reason ? 'Starting the CPU backend…' : 'Starting WebGPU…');
   const backend = await wasm.Backend.init(reason !== null);
   state.backend = backend;
-  if (backend.fallbackReason) reason = backend.fallbackReason;
+  // wgpu's own words ("No adapter available for WgpuDevice ..."): a sentence, the words as its detail.
+  if (backend.fallbackReason) ({ reason, detail } = explainWebgpuFailure(backend.fallbackReason));
   const kind = backend.kind;
   if (kind !== 'webgpu') adapter = { name: 'burn flex, wasm', software: false };
   timings.backendMs = performance.now() - t;
-  post({ type: REPLY.BACKEND, kind, adapter: adapter.name, software: adapter.software, reason });
+  post({ type: REPLY.BACKEND, kind, adapter: adapter.name, software: adapter.software, reason, detail });
 
   t = performance.now();
   status('Downloading the weights…');
   const weights = await fetchWithProgress(msg.weights, 'weights');
   timings.weightsFetchMs = performance.now() - t;
-  const attributeFile = msg.attributes
-    ? await fetchAttributes(msg.attributes)
-    : { bytes: null, note: 'no attribute file for this weight file (add ?attributes=URL)' };
+  const [attributeFile, likenessFile] = await Promise.all([
+    fetchSideFile(msg.attributes, 'the attribute file', 'no attribute file for this weight file (add ?attributes=URL)'),
+    fetchSideFile(msg.likeness, 'the face-likeness file', 'no face-likeness file for this weight file (make one with `realnvp likeness --write`, then add ?likeness=URL)'),
+  ]);
   // Before this worker's own load, so that the helpers load theirs at the same time. The
   // weights are copied (posting clones them); the module is shared, not recompiled.
-  if (kind === 'cpu') post({ type: REPLY.SHARE, module, weights, attributes: attributeFile.bytes });
+  if (kind === 'cpu') post({ type: REPLY.SHARE, module, weights, attributes: attributeFile.bytes, likeness: likenessFile.bytes });
   t = performance.now();
   status('Loading the model…');
   const model = wasm.Model.load(backend, weights);
@@ -65,11 +68,13 @@ async function initFirst(msg) {
   state.loaded = { wasm, model, info, limits };
   timings.modelLoadMs = performance.now() - t;
   const attributes = loadDirections(wasm, model, attributeFile);
+  const likenessNote = loadLikeness(model, likenessFile);
   post({
     type: REPLY.READY,
     info,
     attributes: attributes.names ? attributes : null,
     attributesNote: attributes.note ?? null,
+    likenessNote,
     heatmapStops: Array.from(wasm.heatmapStops(HEATMAP_STOPS)),
     weightsBytes: weights.byteLength,
     wasmBytes: wasmBytes.byteLength,
@@ -87,6 +92,7 @@ async function initHelper(msg) {
   const model = wasm.Model.load(backend, msg.weights);
   state.loaded = { wasm, model, info: model.info(), limits: wasm.limits() };
   loadDirections(wasm, model, { bytes: msg.attributes, note: null });
+  loadLikeness(model, { bytes: msg.likeness, note: null });
   post({ type: REPLY.READY, helper: true, timings: { helperStartMs: performance.now() - t } });
 }
 
@@ -108,4 +114,21 @@ function loadDirections(wasm, model, { bytes, note }) {
   state.directions = directions;
   const names = Array.from(directions.names);
   return { names, how: Object.fromEntries(names.map((n) => [n, directions.how(n) ?? ''])) };
+}
+
+/**
+ * Gives the model its face-likeness file; the note says why there is none (no file, or one
+ * the wasm refused: made for other weights, not such a file).
+ * @param {import('./wasm.js').Model} model
+ * @param {{ bytes: import('../messages.js').Bytes | null, note: string | null }} file
+ * @returns {string | null}
+ */
+function loadLikeness(model, { bytes, note }) {
+  if (!bytes) return note;
+  try {
+    model.setLikeness(bytes);
+  } catch (err) {
+    return `the face-likeness file was refused: ${describe(err).message}`;
+  }
+  return null;
 }

@@ -1,6 +1,6 @@
 // @ts-check
 // The first worker's downloads: the wasm and the weights with a progress bar (REPLY.PROGRESS),
-// and the optional attribute file.
+// and the optional side files (attribute directions, face-likeness).
 
 import { messageOf } from '../errors.js';
 import { REPLY } from '../messages.js';
@@ -48,17 +48,21 @@ export async function fetchWithProgress(url, what) {
 }
 
 /**
- * The attribute file is optional: without it the page works and says editing is off.
- * @param {string} url
+ * A side file is optional: without it the page works and says what is off (`none`, when
+ * there is no URL: custom weights come without the shipped side files).
+ * @param {string | null} url
+ * @param {string} what the file in words ('the attribute file')
+ * @param {string} none the note when there is no URL
  * @returns {Promise<{ bytes: import('../messages.js').Bytes | null, note: string | null }>}
  */
-export async function fetchAttributes(url) {
+export async function fetchSideFile(url, what, none) {
+  if (!url) return { bytes: null, note: none };
   let response;
   try {
     response = await fetch(url);
   } catch (err) {
-    return { bytes: null, note: `the attribute file could not be downloaded (${messageOf(err)})` };
+    return { bytes: null, note: `${what} could not be downloaded (${messageOf(err)})` };
   }
-  if (!response.ok) return { bytes: null, note: `the attribute file could not be downloaded (HTTP ${response.status})` };
+  if (!response.ok) return { bytes: null, note: `${what} could not be downloaded (HTTP ${response.status})` };
   return { bytes: new Uint8Array(await response.arrayBuffer()), note: null };
 }

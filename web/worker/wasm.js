@@ -37,6 +37,7 @@ import { messageOf } from '../errors.js';
  *   score(photo: Photo, x: number, y: number, side: number): Promise<Score>,
  *   reconstruct(photo: Photo, x: number, y: number, side: number): Promise<Reconstruction>,
  *   edit(latents: Latents, directions: Directions, amounts: Float32Array): Promise<Edit>,
+ *   setLikeness(json: Uint8Array): void,
  * }} Model
  */
 /**
