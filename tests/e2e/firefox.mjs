@@ -8,6 +8,7 @@ import puppeteer from 'puppeteer-core';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { watchProblems } from './harness.mjs';
 
 export const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
 
@@ -60,15 +61,7 @@ export function asPlaywrightPage(page) {
 // page errors, console errors, failed requests.
 export async function openFirefoxPage(browser, url) {
   const page = await browser.newPage();
-  const problems = [];
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
-  });
-  page.on('response', (response) => {
-    if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
-  });
-  page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`));
+  const problems = watchProblems(page);
   await page.goto(url);
   return { page: asPlaywrightPage(page), problems };
 }

@@ -42,6 +42,14 @@ export async function launch() {
 // /favicon.ico among them).
 export async function openPage(context, url) {
   const page = await context.newPage();
+  const problems = watchProblems(page);
+  await page.goto(url);
+  return { page, problems };
+}
+
+// The page's errors as they come, in one list: a playwright or a puppeteer Page (their
+// events are the same).
+export function watchProblems(page) {
   const problems = [];
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   page.on('console', (msg) => {
@@ -51,8 +59,7 @@ export async function openPage(context, url) {
     if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
   });
   page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`));
-  await page.goto(url);
-  return { page, problems };
+  return problems;
 }
 
 // Presses Tab until the element with id `id` has the focus (keyboard focus, so :focus-visible
