@@ -11,6 +11,11 @@
 // serve(dir, port, host, { isolated: true, mounts: { '/ort/': 'node_modules/...' } }) adds the
 // cross-origin isolation headers (COOP same-origin + COEP require-corp: SharedArrayBuffer,
 // hence wasm threads) and serves other folders under URL prefixes, read in place.
+// Opt-in, for the first-visit benchmark (scripts/bench-first-visit.mjs): `link: { bitsPerSecond,
+// latencyMs }` sends every response over one shared link of that speed after that latency,
+// and `onSent(url, status, bytes)` hears of every response. The throttle is the server's, not
+// DevTools': the page's wasm and weights are fetched by its workers, whose requests a page's
+// Network.emulateNetworkConditions does not slow.
 
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
@@ -48,13 +53,43 @@ function inside(root, rel) {
   return path === root || path.startsWith(root + sep) ? path : null;
 }
 
-export function serve(dir, port = 8080, host = '127.0.0.1', { isolated = false, mounts = {} } = {}) {
+export function serve(dir, port = 8080, host = '127.0.0.1', { isolated = false, mounts = {}, link = null, onSent = null } = {}) {
   const root = resolve(dir);
   // Longest prefix first, so '/a/b/' wins over '/a/'.
   const mounted = Object.entries(mounts)
     .map(([prefix, folder]) => [prefix, resolve(folder)])
     .sort((a, b) => b[0].length - a[0].length);
   const cache = new Map(); // path -> { mtime, body, gzip, etag }
+  let linkFreeAt = 0; // when the throttled link has sent everything queued so far
+
+  // Writes `body` (or nothing) and ends, over the throttled link when there is one.
+  function send(req, res, status, headers, body) {
+    // What goes over the wire: the body and the status and header lines (a 304 is only those).
+    const head = Object.entries(headers).reduce((n, [k, v]) => n + k.length + String(v).length + 4, 17);
+    onSent?.(req.url, status, (body ? body.length : 0) + head);
+    if (!link) {
+      res.writeHead(status, headers).end(body);
+      return;
+    }
+    setTimeout(() => {
+      res.writeHead(status, headers);
+      const CHUNK = 16 * 1024;
+      let at = 0;
+      const next = () => {
+        if (!body || at >= body.length) {
+          res.end();
+          return;
+        }
+        const part = body.subarray(at, at + CHUNK);
+        at += part.length;
+        const now = performance.now();
+        linkFreeAt = Math.max(now, linkFreeAt) + (part.length * 8 * 1000) / link.bitsPerSecond;
+        res.write(part);
+        setTimeout(next, Math.max(0, linkFreeAt - now));
+      };
+      next();
+    }, link.latencyMs);
+  }
 
   async function load(path) {
     const info = await stat(path);
@@ -100,7 +135,7 @@ export function serve(dir, port = 8080, host = '127.0.0.1', { isolated = false, 
         ...(isolated ? ISOLATION_HEADERS : {}),
       };
       if (req.headers['if-none-match'] === entry.etag) {
-        res.writeHead(304, headers).end();
+        send(req, res, 304, headers, null);
         return;
       }
       const gzip = entry.gzip && /\bgzip\b/.test(req.headers['accept-encoding'] || '');
@@ -110,8 +145,7 @@ export function serve(dir, port = 8080, host = '127.0.0.1', { isolated = false, 
         headers.Vary = 'Accept-Encoding';
       }
       headers['Content-Length'] = body.length;
-      res.writeHead(200, headers);
-      res.end(req.method === 'HEAD' ? undefined : body);
+      send(req, res, 200, headers, req.method === 'HEAD' ? null : body);
     } catch (err) {
       res.writeHead(500, { 'Content-Type': 'text/plain' }).end(String(err));
     }
