@@ -93,8 +93,6 @@ pub fn decode_photo(bytes: &[u8]) -> Result<Decoded, ImageError> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(ImageError::FileTooLarge(bytes.len()));
     }
-    // The size a PNG or JPEG header claims, read from the bytes themselves: a file that is
-    // only a header (no image data) still gets the size refusal, not a decoder error.
     // HEIC (phones' default) and AVIF have no decoder here; say what they are.
     if let Some(container) = unread_container(bytes) {
         return Err(match container {
@@ -103,11 +101,13 @@ pub fn decode_photo(bytes: &[u8]) -> Result<Decoded, ImageError> {
                 advice: HEIC_ADVICE,
             },
             Unread::Avif => ImageError::UnreadFormat {
-                what: "an AVIF image",
+                what: format_name(ImageFormat::Avif),
                 advice: CONVERT,
             },
         });
     }
+    // The size a PNG or JPEG header claims, read from the bytes themselves: a file that is
+    // only a header (no image data) still gets the size refusal, not a decoder error.
     if let Some((width, height)) = claimed_dimensions(bytes)
         && (width > MAX_SIDE || height > MAX_SIDE || width as u64 * height as u64 > MAX_PIXELS)
     {

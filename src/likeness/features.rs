@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::inference::CropScore;
 
+/// The candidates; natively also `realnvp likeness --features`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_family = "wasm"), derive(clap::ValueEnum))]
 #[serde(rename_all = "snake_case")]
 pub enum FeatureSet {
     /// Each scale's share of bits/dim.
@@ -32,11 +34,6 @@ impl FeatureSet {
                 v
             }
         }
-    }
-
-    /// Whether the vector needs the crop's PNG code length.
-    pub fn needs_png(self) -> bool {
-        self == FeatureSet::TermsAndPng
     }
 
     pub fn name(self) -> &'static str {

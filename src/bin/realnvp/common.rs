@@ -39,7 +39,7 @@ impl Backend {
     }
 }
 
-pub fn weights_path(given: Option<PathBuf>) -> Result<PathBuf> {
+fn weights_path(given: Option<PathBuf>) -> Result<PathBuf> {
     if let Some(path) = given {
         return Ok(path);
     }
@@ -54,17 +54,68 @@ pub fn weights_path(given: Option<PathBuf>) -> Result<PathBuf> {
     bail!("no --weights given and no shipped model at {DEFAULT_WEIGHTS}")
 }
 
-/// The weight file (`--weights`, else the shipped model) on `backend`, folded for inference:
-/// every command that loads a weight file only runs the model.
-pub fn load(weights: Option<PathBuf>, backend: Backend) -> Result<RealNvp> {
-    load_path(&weights_path(weights)?, &backend.device()?)
+/// A weight file (`--weights`, else the shipped model), read once: the model is built from
+/// its bytes, a face-likeness file must name their fingerprint, and side files sit beside it.
+pub struct WeightFile {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
 }
 
-fn load_path(path: &Path, device: &Device) -> Result<RealNvp> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let loaded = realnvp::weights::load_model(&bytes, device)
-        .with_context(|| format!("loading {}", path.display()))?;
-    Ok(loaded.model.fold_weight_norm())
+impl WeightFile {
+    pub fn read(given: Option<PathBuf>) -> Result<WeightFile> {
+        let path = weights_path(given)?;
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        Ok(WeightFile { path, bytes })
+    }
+
+    /// The model on `backend`, folded for inference: every command that loads a weight
+    /// file only runs the model.
+    pub fn model(&self, backend: Backend) -> Result<RealNvp> {
+        self.model_on(&backend.device()?)
+    }
+
+    fn model_on(&self, device: &Device) -> Result<RealNvp> {
+        let loaded = realnvp::weights::load_model(&self.bytes, device)
+            .with_context(|| format!("loading {}", self.path.display()))?;
+        Ok(loaded.model.fold_weight_norm())
+    }
+
+    /// Where a side file of these weights is by default: beside them.
+    pub fn beside(&self, name: &str) -> PathBuf {
+        self.path
+            .parent()
+            .unwrap_or_else(|| Path::new("."))
+            .join(name)
+    }
+
+    /// The face-likeness calibration for these weights: `given`, else the file beside them.
+    /// A missing file beside the weights is `Ok(Err(why))` (custom weights need `realnvp
+    /// likeness --write`); a given file that does not load, or one made for other weights,
+    /// is an error.
+    pub fn likeness(
+        &self,
+        given: Option<PathBuf>,
+    ) -> Result<std::result::Result<Calibration, String>> {
+        let path = match &given {
+            Some(path) => path.clone(),
+            None => self.beside(LIKENESS_FILE),
+        };
+        if given.is_none() && !path.is_file() {
+            return Ok(Err(format!(
+                "no {LIKENESS_FILE} beside {} (make one with `realnvp likeness --write`)",
+                self.path.display()
+            )));
+        }
+        let json = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        Calibration::from_json(&json, &self.bytes)
+            .map(Ok)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    }
+}
+
+/// The model of the weight file (`--weights`, else the shipped model) on `backend`.
+pub fn load(weights: Option<PathBuf>, backend: Backend) -> Result<RealNvp> {
+    WeightFile::read(weights)?.model(backend)
 }
 
 /// The model on the CPU and its attribute file (by default beside the weight file).
@@ -72,14 +123,9 @@ pub fn load_with_attributes(
     weights: Option<PathBuf>,
     attributes: Option<PathBuf>,
 ) -> Result<(RealNvp, Attributes)> {
-    let weights = weights_path(weights)?;
-    let model = load_path(&weights, &Backend::Cpu.device()?)?;
-    let path = attributes.unwrap_or_else(|| {
-        weights
-            .parent()
-            .unwrap_or_else(|| Path::new("."))
-            .join(ATTRIBUTES_FILE)
-    });
+    let weights = WeightFile::read(weights)?;
+    let model = weights.model_on(&Backend::Cpu.device()?)?;
+    let path = attributes.unwrap_or_else(|| weights.beside(ATTRIBUTES_FILE));
     let bytes = std::fs::read(&path).with_context(|| {
         format!(
             "reading {} (fit one with `realnvp attributes-fit`)",
@@ -89,36 +135,6 @@ pub fn load_with_attributes(
     let attributes = Attributes::from_bytes(&bytes, model.config().image_size)
         .with_context(|| format!("loading {}", path.display()))?;
     Ok((model, attributes))
-}
-
-/// The face-likeness calibration for the weight file (`--weights`, else the shipped
-/// model): `given`, else the file beside the weights. A missing file beside the weights is
-/// `Ok(Err(why))` (custom weights need `realnvp likeness --write`); a given file that does
-/// not load, or one made for other weights, is an error.
-pub fn likeness_for(
-    weights: Option<PathBuf>,
-    given: Option<PathBuf>,
-) -> Result<std::result::Result<Calibration, String>> {
-    let weights = weights_path(weights)?;
-    let weight_bytes =
-        std::fs::read(&weights).with_context(|| format!("reading {}", weights.display()))?;
-    let path = match &given {
-        Some(path) => path.clone(),
-        None => weights
-            .parent()
-            .unwrap_or_else(|| Path::new("."))
-            .join(LIKENESS_FILE),
-    };
-    if given.is_none() && !path.is_file() {
-        return Ok(Err(format!(
-            "no {LIKENESS_FILE} beside {} (make one with `realnvp likeness --write`)",
-            weights.display()
-        )));
-    }
-    let json = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-    Calibration::from_json(&json, &weight_bytes)
-        .map(Ok)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 /// One unreadable file's line in a per-file report (`score`, `attributes`).

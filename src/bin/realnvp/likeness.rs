@@ -17,7 +17,7 @@ use realnvp::likeness::{Calibration, FeatureSet, Verdict, auroc::auroc, fingerpr
 use realnvp::train::data::{find_images, identity_key, is_validation, progress_bar};
 use realnvp::weights::fnv1a64;
 
-use crate::common::{Backend, load, read_file, weights_path};
+use crate::common::{Backend, WeightFile, read_file};
 
 /// Synthetic non-faces of each kind.
 const PER_KIND: usize = 40;
@@ -34,8 +34,8 @@ pub struct LikenessArgs {
     #[arg(long, default_value = "../shared/data/nonfaces")]
     nonfaces: PathBuf,
     /// The features of the shipped score.
-    #[arg(long, value_enum, default_value_t = Shipped::TermsAndPng)]
-    features: Shipped,
+    #[arg(long, value_enum, default_value_t = FeatureSet::TermsAndPng)]
+    features: FeatureSet,
     /// Write the calibration to face_likeness.json beside the weight file.
     #[arg(long)]
     write: bool,
@@ -44,23 +44,6 @@ pub struct LikenessArgs {
     quiet: bool,
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]
     backend: Backend,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum Shipped {
-    PerScale,
-    Terms,
-    TermsAndPng,
-}
-
-impl From<Shipped> for FeatureSet {
-    fn from(s: Shipped) -> FeatureSet {
-        match s {
-            Shipped::PerScale => FeatureSet::PerScale,
-            Shipped::Terms => FeatureSet::Terms,
-            Shipped::TermsAndPng => FeatureSet::TermsAndPng,
-        }
-    }
 }
 
 /// A score's name and how it rates a crop (higher: less face-like).
@@ -74,9 +57,8 @@ struct Scored {
 
 impl LikenessArgs {
     pub fn run(self) -> Result<ExitCode> {
-        let weights = weights_path(self.weights.clone())?;
-        let weight_bytes = read_file(&weights).map_err(anyhow::Error::msg)?;
-        let model = load(Some(weights.clone()), self.backend)?;
+        let weights = WeightFile::read(self.weights.clone())?;
+        let model = weights.model(self.backend)?;
         let size = model.config().image_size;
         let progress = !self.quiet;
 
@@ -141,7 +123,7 @@ impl LikenessArgs {
         }
 
         let terms = fit[0].score.terms.len();
-        let fnv = fingerprint(&weight_bytes);
+        let fnv = fingerprint(&weights.bytes);
         let calibrations = FeatureSet::ALL.map(|set| {
             let vectors = |s: &[Scored]| {
                 s.iter()
@@ -179,16 +161,13 @@ impl LikenessArgs {
 
         let shipped = calibrations[FeatureSet::ALL
             .iter()
-            .position(|&s| s == self.features.into())
+            .position(|&s| s == self.features)
             .unwrap_or(0)]
         .clone()
         .map_err(anyhow::Error::msg)?;
         print_verdicts(&shipped, &report, &groups);
         if self.write {
-            let path = weights
-                .parent()
-                .unwrap_or(Path::new("."))
-                .join(realnvp::likeness::LIKENESS_FILE);
+            let path = weights.beside(realnvp::likeness::LIKENESS_FILE);
             std::fs::write(&path, serde_json::to_string(&shipped)?)
                 .with_context(|| format!("writing {}", path.display()))?;
             println!(
@@ -287,18 +266,19 @@ fn print_verdicts(c: &Calibration, faces: &[Scored], groups: &[(String, Vec<Scor
     );
     println!("|---|---|---|---|---|");
     let row = |name: &str, scored: &[Scored]| {
+        let judged: Vec<_> = scored.iter().map(|s| c.judge(&s.score, s.png)).collect();
         let mut counts = [0usize; 3];
-        for s in scored {
-            match c.judge(&s.score, s.png).map(|j| j.verdict) {
+        for j in &judged {
+            match j.as_ref().map(|j| j.verdict) {
                 Ok(Verdict::Typical) => counts[0] += 1,
                 Ok(Verdict::Unusual) => counts[1] += 1,
                 _ => counts[2] += 1,
             }
         }
         let pct = |k: usize| format!("{:.1}%", 100.0 * k as f64 / scored.len().max(1) as f64);
-        let mut d: Vec<f64> = scored
+        let mut d: Vec<f64> = judged
             .iter()
-            .filter_map(|s| c.judge(&s.score, s.png).ok().map(|j| j.distance))
+            .filter_map(|j| j.as_ref().ok().map(|j| j.distance))
             .collect();
         d.sort_by(f64::total_cmp);
         let at = |q: f64| {

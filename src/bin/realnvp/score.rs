@@ -11,7 +11,7 @@ use realnvp::image::{Crop, centred_crop};
 use realnvp::inference::{CropScore, block_on, score_crops};
 use realnvp::likeness::Calibration;
 
-use crate::common::{Backend, likeness_for, load, print_file_error, read_file, round4, save_png};
+use crate::common::{Backend, WeightFile, print_file_error, read_file, round4, save_png};
 
 /// Crops scored in one batch: large enough to keep the cores busy, small enough that a
 /// long list of files never holds many activations at once.
@@ -45,8 +45,9 @@ impl ScoreArgs {
         if self.heatmap.is_some() && self.files.len() != 1 {
             bail!("--heatmap draws one image: give exactly one file");
         }
-        let model = load(self.weights.clone(), self.backend)?;
-        let likeness = likeness_for(self.weights.clone(), self.likeness.clone())?;
+        let weights = WeightFile::read(self.weights.clone())?;
+        let model = weights.model(self.backend)?;
+        let likeness = weights.likeness(self.likeness.clone())?;
         if let Err(why) = &likeness {
             eprintln!("note: no face-likeness verdicts: {why}");
         }
@@ -96,9 +97,12 @@ impl ScoreArgs {
         likeness: Option<&Calibration>,
     ) -> Result<()> {
         let bpd = round4(score.bits_per_dim);
-        let png = crop.png_bits_per_dim(size);
+        // The PNG code length is shown with --json and read by face-likeness: only then is
+        // the crop encoded.
+        let png = (self.json || likeness.is_some()).then(|| crop.png_bits_per_dim(size));
         let judged = likeness
-            .map(|c| c.judge(score, png))
+            .zip(png)
+            .map(|(c, png)| c.judge(score, png))
             .transpose()
             .map_err(anyhow::Error::msg)?;
         let per_scale: Vec<f64> = score.per_scale.iter().map(|&p| round4(p)).collect();
@@ -115,7 +119,7 @@ impl ScoreArgs {
                 "file": name,
                 "bits_per_dim": bpd,
                 "per_scale_bits_per_dim": per_scale,
-                "png_bits_per_dim": round4(png),
+                "png_bits_per_dim": png.map(round4),
                 "resolution": size,
                 "warnings": score.warnings,
             });
