@@ -176,7 +176,7 @@ def main() -> int:
     ap.add_argument("--tasks", default="forward,inverse")
     ap.add_argument("--realnvp", action="append", default=[],
                     help="also run `realnvp bench`: the CLI's path, then any extra bench flags "
-                         "(e.g. 'target/release/realnvp --burn-conv'); repeat for several")
+                         "(e.g. 'target/release/realnvp --conv im2col'); repeat for several")
     ap.add_argument("--onnx", default=os.path.join(ROOT, "runs", "onnx"))
     ap.add_argument("--weights", default=os.path.join(ROOT, "model-weights", "faces64.safetensors"))
     a = ap.parse_args()

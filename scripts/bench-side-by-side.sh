@@ -20,7 +20,10 @@ seconds="${BENCH_SECONDS:-5}"
 cores="$(nproc)"
 new=target/release/realnvp
 for threads in 1 "$cores"; do
-  variants=(--realnvp "$new --unfolded --burn-conv" --realnvp "$new --burn-conv" --realnvp "$new")
+  # burn's own conv2d unfolded and folded, then the model's kernels: im2col (before issue 23),
+  # Winograd F(2x2, 3x3) and F(4x4, 3x3); the last is the CLI's default.
+  variants=(--realnvp "$new --unfolded --conv burn" --realnvp "$new --conv burn"
+    --realnvp "$new --conv im2col" --realnvp "$new --conv winograd2" --realnvp "$new --conv winograd4")
   # An older build without rayon runs on one thread whatever it is told.
   if [ -n "${BASELINE:-}" ] && [ "$threads" = 1 ]; then variants=(--realnvp "$BASELINE" "${variants[@]}"); fi
   "$py" python/bench_onnx.py --threads "$threads" --seconds "$seconds" "${variants[@]}" \

@@ -4,6 +4,7 @@ use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor};
 
 use super::cost::{channel_sum, per_image};
+use super::cpu_conv::CpuConv;
 use super::mask::{MaskKind, checkerboard};
 use super::resnet::ResNet;
 use super::wn_conv::WeightInit;
@@ -51,7 +52,7 @@ impl Coupling {
     }
 
     /// The s/t network's kernels folded for inference.
-    pub fn fold(self, cpu_conv: bool) -> Self {
+    pub fn fold(self, cpu_conv: CpuConv) -> Self {
         Self {
             net: self.net.fold(cpu_conv),
             ..self

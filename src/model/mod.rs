@@ -11,6 +11,7 @@ pub mod multiscale;
 pub mod preprocess;
 pub mod resnet;
 pub mod squeeze;
+pub mod winograd;
 pub mod wn_conv;
 
 use burn::config::Config;
@@ -272,14 +273,14 @@ impl RealNvp {
     /// of the unfolded model (up to float rounding); never train the result, whose
     /// gradients would not reach `v` and `g`.
     /// On burn's CPU backend the convolutions then run with
-    /// [`cpu_conv::Conv3x3`], which is faster than burn-flex's own.
+    /// [`cpu_conv::Conv3x3`] (Winograd where it pays), which is faster than burn-flex's own.
     pub fn fold_weight_norm(self) -> Self {
-        self.fold_weight_norm_with(true)
+        self.fold_weight_norm_with(cpu_conv::CpuConv::Winograd4)
     }
 
-    /// [`Self::fold_weight_norm`], with `cpu_conv` off keeping burn's `conv2d` on the CPU
-    /// too (to measure what [`cpu_conv`] buys).
-    pub fn fold_weight_norm_with(self, cpu_conv: bool) -> Self {
+    /// [`Self::fold_weight_norm`] with another CPU convolution (to measure what each buys,
+    /// or to check one against another).
+    pub fn fold_weight_norm_with(self, cpu_conv: cpu_conv::CpuConv) -> Self {
         Self {
             scales: self.scales.into_iter().map(|s| s.fold(cpu_conv)).collect(),
             config: self.config,

@@ -6,6 +6,7 @@ use burn::tensor::{Device, Tensor};
 
 use super::batch_norm::FlowBatchNorm;
 use super::coupling::{Coupling, CouplingSpec};
+use super::cpu_conv::CpuConv;
 use super::mask::MaskKind;
 use super::squeeze::{squeeze, unsqueeze};
 use super::wn_conv::WeightInit;
@@ -31,7 +32,7 @@ impl FlowStep {
         }
     }
 
-    fn fold(self, cpu_conv: bool) -> Self {
+    fn fold(self, cpu_conv: CpuConv) -> Self {
         Self {
             coupling: self.coupling.fold(cpu_conv),
             ..self
@@ -107,7 +108,7 @@ impl Scale {
     }
 
     /// Every kernel folded for inference (see [`super::wn_conv::WnConv::fold`]).
-    pub fn fold(self, cpu_conv: bool) -> Self {
+    pub fn fold(self, cpu_conv: CpuConv) -> Self {
         let fold = |steps: Vec<FlowStep>| steps.into_iter().map(|s| s.fold(cpu_conv)).collect();
         Self {
             checker: fold(self.checker),

@@ -3,6 +3,7 @@
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 
+use super::cpu_conv::CpuConv;
 use super::wn_conv::WeightInit;
 use super::wn_conv::WnConv;
 
@@ -41,7 +42,7 @@ impl ResNet {
     }
 
     /// Every kernel folded for inference (see [`WnConv::fold`]).
-    pub fn fold(self, cpu_conv: bool) -> Self {
+    pub fn fold(self, cpu_conv: CpuConv) -> Self {
         Self {
             input: self.input.fold(cpu_conv),
             blocks: self

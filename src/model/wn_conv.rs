@@ -11,7 +11,7 @@ use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::cpu_conv::Conv3x3;
+use super::cpu_conv::{Conv3x3, CpuConv};
 use crate::rng::SeededRng;
 
 /// Where a new model's weights come from: a seeded draw (training starts here), or zeros
@@ -91,18 +91,20 @@ impl WnConv {
 
     /// The same layer with its kernel computed once, for inference: every later call
     /// skips the norm. Gradients would no longer reach `v` and `g`, so never train it.
-    /// `cpu_conv`: on burn's CPU backend, run it with [`Conv3x3`] (off: burn's `conv2d`).
-    pub fn fold(self, cpu_conv: bool) -> Self {
+    /// `cpu_conv`: on burn's CPU backend, which kernel runs it ([`Conv3x3`] unless
+    /// [`CpuConv::Burn`]: burn's `conv2d`).
+    pub fn fold(self, cpu_conv: CpuConv) -> Self {
         let kernel = self.kernel();
         let device = kernel.device();
         let on_cpu = device == crate::device::cpu() && !device.is_autodiff();
-        let cpu = (cpu_conv && on_cpu).then(|| {
+        let cpu = (cpu_conv != CpuConv::Burn && on_cpu).then(|| {
             let [cout, cin, _, _] = kernel.dims();
             Arc::new(Conv3x3::new(
                 f32_values(kernel.clone()),
                 f32_values(self.bias.val()),
                 cin,
                 cout,
+                cpu_conv,
             ))
         });
         Self {

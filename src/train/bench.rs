@@ -10,6 +10,7 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::RealNvpConfig;
+use crate::model::cpu_conv::CpuConv;
 use crate::param_path::{PathMapper, map_with_paths};
 use crate::rng::SeededRng;
 
@@ -21,8 +22,8 @@ pub struct BenchOptions {
     /// Score and sample with weight-normalised kernels folded once, as the CLI and the page
     /// do (off: rebuilt on every call, as in training).
     pub fold: bool,
-    /// With `fold`: convolutions on the CPU through `model::cpu_conv` (off: burn's conv2d).
-    pub cpu_conv: bool,
+    /// With `fold`: which kernel runs the convolutions on the CPU.
+    pub cpu_conv: CpuConv,
     /// Skip the training steps (slow on a CPU) and time only scoring and sampling.
     pub inference_only: bool,
 }

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use realnvp::RealNvpConfig;
+use realnvp::model::cpu_conv::CpuConv;
 use realnvp::train::bench::BenchOptions;
 
 use crate::common::Backend;
@@ -32,10 +33,10 @@ pub struct BenchArgs {
     /// Time scoring and sampling only (training steps are slow on a CPU).
     #[arg(long)]
     inference_only: bool,
-    /// Keep burn-flex's conv2d on the CPU instead of the model's own CPU convolution
-    /// (to measure what it buys).
-    #[arg(long)]
-    burn_conv: bool,
+    /// The CPU convolution of the folded model (burn: burn-flex's conv2d; im2col: the
+    /// model's own, without Winograd), to measure what each buys.
+    #[arg(long, value_enum, default_value_t = CpuConv::Winograd4)]
+    conv: CpuConv,
 }
 
 impl BenchArgs {
@@ -59,7 +60,7 @@ impl BenchArgs {
             seconds: self.seconds,
             min_iters: 3,
             fold: !self.unfolded,
-            cpu_conv: !self.burn_conv,
+            cpu_conv: self.conv,
             inference_only: self.inference_only,
         };
         let result = realnvp::train::bench::run(&self.model, &self.backend.device()?, &options);
@@ -68,7 +69,12 @@ impl BenchArgs {
         // The threads burn's CPU backend really uses (its rayon pool).
         line["threads"] = serde_json::json!(rayon::current_num_threads());
         line["folded"] = serde_json::json!(!self.unfolded);
-        line["cpu_conv"] = serde_json::json!(!self.unfolded && !self.burn_conv);
+        let conv = if self.unfolded {
+            CpuConv::Burn
+        } else {
+            self.conv
+        };
+        line["cpu_conv"] = serde_json::json!(format!("{conv:?}").to_lowercase());
         println!("{line}");
         Ok(ExitCode::SUCCESS)
     }

@@ -1,0 +1,698 @@
+//! The 3x3 convolution by Winograd's minimal filtering F(m x m, 3x3) (Lavin & Gray, "Fast
+//! algorithms for convolutional neural networks", CVPR 2016), for [`super::cpu_conv::Conv3x3`].
+//!
+//! Each m x m block of outputs ("tile") comes from the (m + 2) x (m + 2) input patch around
+//! it: transformed (`V = Bᵀ d B`), multiplied frequency by frequency with the transformed
+//! kernel (`U = G g Gᵀ`, computed once at load), and transformed back (`Y = Aᵀ M A`). The
+//! `(m + 2)²` products are as many matrix products `[cout, cin] x [cin, tiles]`:
+//! F(2x2, 3x3) does 16 multiply-adds per 4 outputs where im2col does 36 (2.25x fewer),
+//! F(4x4, 3x3) 36 per 16 outputs (4x fewer). The transforms are additions and small
+//! multiples, run on whole rows of a job's tiles so that they vectorise; the ReLU on the
+//! input and the bias and residual on the output ride along as in the im2col kernel.
+//!
+//! F(2x2, 3x3)'s transforms hold only 0, ±1 and ±1/2, so its error in f32 is that of a
+//! different summation order; F(4x4, 3x3)'s hold up to 8 and 1/24, which costs some
+//! accuracy (BENCHMARKS.md and `tests/winograd.rs` measure both on the shipped model).
+
+use super::cpu_conv::{SendPtr, run_jobs};
+
+/// Tiles per job: a job's transformed input and products (`(m + 2)² * (cin + cout) * tiles`
+/// floats) stay in the L2 cache, and small maps (8x8) pool several images into one product.
+const TILES_PER_JOB: usize = 64;
+
+/// The three matrices of one F(m x m, 3x3), `A = m + 2` points. Associated constants so
+/// that every coefficient is known when the transforms compile: zero terms drop out and
+/// ±1 become additions and subtractions.
+trait Tiling<const M: usize, const A: usize> {
+    const BT: [[f32; A]; A];
+    const G: [[f32; 3]; A];
+    const AT: [[f32; A]; M];
+}
+
+/// F(2x2, 3x3), interpolation points 0, 1, -1, ∞.
+struct F2;
+
+impl Tiling<2, 4> for F2 {
+    const BT: [[f32; 4]; 4] = [
+        [1.0, 0.0, -1.0, 0.0],
+        [0.0, 1.0, 1.0, 0.0],
+        [0.0, -1.0, 1.0, 0.0],
+        [0.0, 1.0, 0.0, -1.0],
+    ];
+    const G: [[f32; 3]; 4] = [
+        [1.0, 0.0, 0.0],
+        [0.5, 0.5, 0.5],
+        [0.5, -0.5, 0.5],
+        [0.0, 0.0, 1.0],
+    ];
+    const AT: [[f32; 4]; 2] = [[1.0, 1.0, 1.0, 0.0], [0.0, 1.0, -1.0, -1.0]];
+}
+
+/// F(4x4, 3x3), interpolation points 0, 1, -1, 2, -2, ∞.
+struct F4;
+
+impl Tiling<4, 6> for F4 {
+    const BT: [[f32; 6]; 6] = [
+        [4.0, 0.0, -5.0, 0.0, 1.0, 0.0],
+        [0.0, -4.0, -4.0, 1.0, 1.0, 0.0],
+        [0.0, 4.0, -4.0, -1.0, 1.0, 0.0],
+        [0.0, -2.0, -1.0, 2.0, 1.0, 0.0],
+        [0.0, 2.0, -1.0, -2.0, 1.0, 0.0],
+        [0.0, 4.0, 0.0, -5.0, 0.0, 1.0],
+    ];
+    const G: [[f32; 3]; 6] = [
+        [1.0 / 4.0, 0.0, 0.0],
+        [-1.0 / 6.0, -1.0 / 6.0, -1.0 / 6.0],
+        [-1.0 / 6.0, 1.0 / 6.0, -1.0 / 6.0],
+        [1.0 / 24.0, 1.0 / 12.0, 1.0 / 6.0],
+        [1.0 / 24.0, -1.0 / 12.0, 1.0 / 6.0],
+        [0.0, 0.0, 1.0],
+    ];
+    const AT: [[f32; 6]; 4] = [
+        [1.0, 1.0, 1.0, 1.0, 1.0, 0.0],
+        [0.0, 1.0, -1.0, 2.0, -2.0, 0.0],
+        [0.0, 1.0, 1.0, 4.0, 4.0, 0.0],
+        [0.0, 1.0, -1.0, 8.0, -8.0, 1.0],
+    ];
+}
+
+/// Output tile size: F(2x2, 3x3) or F(4x4, 3x3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TileSize {
+    Two,
+    Four,
+}
+
+impl TileSize {
+    /// Outputs per tile side: the map's height and width must be multiples of it.
+    pub fn side(self) -> usize {
+        match self {
+            TileSize::Two => 2,
+            TileSize::Four => 4,
+        }
+    }
+}
+
+/// A 3x3 kernel transformed for F(m x m, 3x3).
+#[derive(Debug, Clone)]
+pub struct Winograd {
+    tile: TileSize,
+    isa: Isa,
+    cin: usize,
+    cout: usize,
+    /// `U[ξ][co][ci]`, `ξ = A * row + column` of the A x A transformed kernel.
+    u: Vec<f32>,
+}
+
+impl Winograd {
+    /// `weight` is OIHW `[cout, cin, 3, 3]`.
+    pub fn new(weight: &[f32], cin: usize, cout: usize, tile: TileSize) -> Self {
+        assert_eq!(
+            weight.len(),
+            cout * cin * 9,
+            "weight must be [cout, cin, 3, 3]"
+        );
+        let u = match tile {
+            TileSize::Two => transform_kernel::<2, 4, F2>(weight, cin, cout),
+            TileSize::Four => transform_kernel::<4, 6, F4>(weight, cin, cout),
+        };
+        Self {
+            tile,
+            isa: Isa::detect(),
+            cin,
+            cout,
+            u,
+        }
+    }
+
+    pub fn tile(&self) -> TileSize {
+        self.tile
+    }
+
+    /// `out += conv(relu?(x))` for `x` `[batch, cin, h, w]` and `out` `[batch, cout, h, w]`
+    /// (NCHW, contiguous; `out` already holds the bias and any residual). `h` and `w` are
+    /// multiples of the tile side.
+    pub fn run(&self, x: &[f32], batch: usize, h: usize, w: usize, relu: bool, out: &mut [f32]) {
+        match self.tile {
+            TileSize::Two => self.run_tiled::<2, 4, F2>(x, batch, h, w, relu, out),
+            TileSize::Four => self.run_tiled::<4, 6, F4>(x, batch, h, w, relu, out),
+        }
+    }
+
+    fn run_tiled<const M: usize, const A: usize, T: Tiling<M, A>>(
+        &self,
+        x: &[f32],
+        batch: usize,
+        h: usize,
+        w: usize,
+        relu: bool,
+        out: &mut [f32],
+    ) {
+        assert!(
+            h.is_multiple_of(M) && w.is_multiple_of(M),
+            "F({M}x{M}, 3x3) tiles the map"
+        );
+        let (cin, cout, plane) = (self.cin, self.cout, h * w);
+        assert_eq!(x.len(), batch * cin * plane, "input shape");
+        assert_eq!(out.len(), batch * cout * plane, "output shape");
+        let tiles_high = h / M;
+        let rows = batch * tiles_high;
+        let rows_per_job = (TILES_PER_JOB / (w / M)).clamp(1, rows);
+        let jobs = rows.div_ceil(rows_per_job);
+        let layer = Layer {
+            x,
+            u: &self.u,
+            cin,
+            cout,
+            h,
+            w,
+            relu,
+            out: SendPtr::new(out),
+        };
+        let isa = self.isa;
+        run_jobs(jobs, |index, scratch| {
+            let first = index * rows_per_job;
+            let tile_rows = first..(first + rows_per_job).min(rows);
+            match isa {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: `Isa::detect` found these features on this CPU.
+                Isa::Avx512 => unsafe { job_avx512::<M, A, T>(&layer, tile_rows, scratch) },
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: as above.
+                Isa::Avx2 => unsafe { job_avx2::<M, A, T>(&layer, tile_rows, scratch) },
+                Isa::Baseline => job::<M, A, T, false>(&layer, tile_rows, scratch),
+            }
+        });
+    }
+}
+
+/// The instruction sets the job bodies are compiled for, best first; natively the CPU's
+/// best is found at load, in wasm there is one (simd128, fixed at build time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Isa {
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    Baseline,
+}
+
+impl Isa {
+    fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("fma") {
+                return Isa::Avx512;
+            }
+            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                return Isa::Avx2;
+            }
+        }
+        Isa::Baseline
+    }
+}
+
+/// What every job of one convolution shares.
+struct Layer<'a> {
+    x: &'a [f32],
+    u: &'a [f32],
+    cin: usize,
+    cout: usize,
+    h: usize,
+    w: usize,
+    relu: bool,
+    out: SendPtr,
+}
+
+// The job body compiled for AVX-512 and for AVX2: the transforms inlined into them vectorise
+// 16 and 8 wide instead of the baseline's 4.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")]
+fn job_avx512<const M: usize, const A: usize, T: Tiling<M, A>>(
+    layer: &Layer,
+    tile_rows: std::ops::Range<usize>,
+    scratch: &mut Vec<f32>,
+) {
+    job::<M, A, T, true>(layer, tile_rows, scratch)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn job_avx2<const M: usize, const A: usize, T: Tiling<M, A>>(
+    layer: &Layer,
+    tile_rows: std::ops::Range<usize>,
+    scratch: &mut Vec<f32>,
+) {
+    job::<M, A, T, false>(layer, tile_rows, scratch)
+}
+
+/// One job: the tiles of `tile_rows` (rows of tiles counted across the batch), all input
+/// channels transformed, the `A²` products (`AVX512`: by [`avx512::matmul`], else by
+/// `gemm`), all output channels transformed back and added to the output.
+#[inline(always)]
+fn job<const M: usize, const A: usize, T: Tiling<M, A>, const AVX512: bool>(
+    layer: &Layer,
+    tile_rows: std::ops::Range<usize>,
+    scratch: &mut Vec<f32>,
+) {
+    let &Layer {
+        x,
+        u,
+        cin,
+        cout,
+        h,
+        w,
+        relu,
+        out,
+    } = layer;
+    let (plane, points) = (h * w, A * A);
+    let (tiles_high, tiles_wide) = (h / M, w / M);
+    let n = tile_rows.len() * tiles_wide;
+    // Every value is written before it is read: grow the buffer, never clear it.
+    let need = points * (cin + cout) * n + 2 * points * n;
+    if scratch.len() < need {
+        scratch.resize(need, 0.0);
+    }
+    let (v, rest) = scratch.split_at_mut(points * cin * n);
+    let (m, rest) = rest.split_at_mut(points * cout * n);
+    let (patch, half) = rest.split_at_mut(points * n);
+    for ci in 0..cin {
+        for (j, row) in tile_rows.clone().enumerate() {
+            let (b, ty) = (row / tiles_high, row % tiles_high);
+            let channel = &x[(b * cin + ci) * plane..][..plane];
+            let (y, at) = (M * ty, j * tiles_wide);
+            if relu {
+                gather_patches::<M, A, true>(channel, w, y, patch, n, at);
+            } else {
+                gather_patches::<M, A, false>(channel, w, y, patch, n, at);
+            }
+        }
+        transform_input::<M, A, T>(patch, half, &mut v[ci * n..], cin * n, n);
+    }
+    for xi in 0..points {
+        let (u, v) = (
+            &u[xi * cout * cin..][..cout * cin],
+            &v[xi * cin * n..][..cin * n],
+        );
+        let m = &mut m[xi * cout * n..][..cout * n];
+        #[cfg(target_arch = "x86_64")]
+        if AVX512 {
+            // SAFETY: AVX512 is set only in `job_avx512`, which runs where the CPU has it.
+            unsafe { avx512::matmul(cout, n, cin, u, v, m) };
+            continue;
+        }
+        matmul_gemm(cout, n, cin, u, v, m);
+    }
+    let (y, _) = patch.split_at_mut(M * M * n);
+    for co in 0..cout {
+        transform_output::<M, A, T>(&m[co * n..], cout * n, half, y, n);
+        for (j, row) in tile_rows.clone().enumerate() {
+            let (b, ty) = (row / tiles_high, row % tiles_high);
+            // SAFETY: this job alone writes output rows M ty .. M ty + M of image b.
+            let rows_out = unsafe {
+                std::slice::from_raw_parts_mut(
+                    out.get().add(((b * cout + co) * h + M * ty) * w),
+                    M * w,
+                )
+            };
+            scatter_tiles::<M>(y, n, j * tiles_wide, rows_out, w);
+        }
+    }
+}
+
+/// `c = a b` for row-major `a` `[m, k]`, `b` `[k, n]`, `c` `[m, n]`, by the `gemm` crate.
+fn matmul_gemm(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32]) {
+    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
+    // SAFETY: the three matrices lie inside the slices checked above.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            1,
+            n as isize,
+            false,
+            a.as_ptr(),
+            1,
+            k as isize,
+            b.as_ptr(),
+            1,
+            n as isize,
+            0.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+}
+
+/// The per-frequency products on AVX-512: `gemm` 0.19 on stable Rust stops at AVX2 (its
+/// AVX-512 kernels need its `nightly` feature), half of what these cores multiply per cycle.
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use std::arch::x86_64::*;
+
+    /// Output rows per block: 6 rows x 4 vectors of 16 columns hold 24 of the 32 registers.
+    const ROWS: usize = 6;
+    /// Columns per block: 4 vectors.
+    const COLUMNS: usize = 64;
+
+    /// `c = a b` for row-major `a` `[m, k]`, `b` `[k, n]`, `c` `[m, n]`.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn matmul(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32]) {
+        assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
+        for j0 in (0..n).step_by(COLUMNS) {
+            let cols = (n - j0).min(COLUMNS);
+            let mut i = 0;
+            while i < m {
+                let rows = (m - i).min(ROWS);
+                // SAFETY: rows i .. i + rows of `a` and `c`, columns j0 .. j0 + cols of `b`
+                // and `c`, all inside the slices checked above.
+                unsafe {
+                    let (a, b, c) = (a.as_ptr().add(i * k), b.as_ptr().add(j0), c.as_mut_ptr());
+                    let c = c.add(i * n + j0);
+                    match (rows, cols.div_ceil(16)) {
+                        (6, 4) => block::<6, 4>(k, a, b, n, c, cols),
+                        (6, 3) => block::<6, 3>(k, a, b, n, c, cols),
+                        (6, 2) => block::<6, 2>(k, a, b, n, c, cols),
+                        (6, _) => block::<6, 1>(k, a, b, n, c, cols),
+                        (r, v) if r >= 4 => dispatch_vectors::<4>(v, k, a, b, n, c, cols),
+                        (r, v) if r >= 2 => dispatch_vectors::<2>(v, k, a, b, n, c, cols),
+                        (_, v) => dispatch_vectors::<1>(v, k, a, b, n, c, cols),
+                    }
+                }
+                i += match rows {
+                    6 => 6,
+                    r if r >= 4 => 4,
+                    r if r >= 2 => 2,
+                    _ => 1,
+                };
+            }
+        }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn dispatch_vectors<const R: usize>(
+        vectors: usize,
+        k: usize,
+        a: *const f32,
+        b: *const f32,
+        ld: usize,
+        c: *mut f32,
+        cols: usize,
+    ) {
+        // SAFETY: passed on from `matmul`.
+        unsafe {
+            match vectors {
+                4 => block::<R, 4>(k, a, b, ld, c, cols),
+                3 => block::<R, 3>(k, a, b, ld, c, cols),
+                2 => block::<R, 2>(k, a, b, ld, c, cols),
+                _ => block::<R, 1>(k, a, b, ld, c, cols),
+            }
+        }
+    }
+
+    /// `R` rows of `c` (`cols <= 16 V` columns from `c`, row stride `ld`) = the `R` rows of
+    /// `a` from `a` (row stride `k`) times `b`'s `k` rows (stride `ld`) from `b`. Columns past
+    /// `cols` are masked: neither read nor written.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn block<const R: usize, const V: usize>(
+        k: usize,
+        a: *const f32,
+        b: *const f32,
+        ld: usize,
+        c: *mut f32,
+        cols: usize,
+    ) {
+        let masks: [__mmask16; V] = std::array::from_fn(|v| {
+            let valid = cols.saturating_sub(16 * v).min(16);
+            ((1u32 << valid) - 1) as __mmask16
+        });
+        let mut acc = [[_mm512_setzero_ps(); V]; R];
+        for p in 0..k {
+            // SAFETY: row p of b (V masked vectors) and column p of a's R rows.
+            unsafe {
+                let row = b.add(p * ld);
+                let bv: [__m512; V] =
+                    std::array::from_fn(|v| _mm512_maskz_loadu_ps(masks[v], row.add(16 * v)));
+                for (r, acc) in acc.iter_mut().enumerate() {
+                    let av = _mm512_set1_ps(*a.add(r * k + p));
+                    for v in 0..V {
+                        acc[v] = _mm512_fmadd_ps(av, bv[v], acc[v]);
+                    }
+                }
+            }
+        }
+        for (r, acc) in acc.iter().enumerate() {
+            for v in 0..V {
+                // SAFETY: row r of c, masked to its `cols` columns.
+                unsafe { _mm512_mask_storeu_ps(c.add(r * ld + 16 * v), masks[v], acc[v]) };
+            }
+        }
+    }
+}
+
+/// `U = G g Gᵀ` for every (co, ci), laid out `[ξ][co][ci]`.
+fn transform_kernel<const M: usize, const A: usize, T: Tiling<M, A>>(
+    weight: &[f32],
+    cin: usize,
+    cout: usize,
+) -> Vec<f32> {
+    let mut u = vec![0f32; A * A * cout * cin];
+    let plane = cout * cin;
+    for (pair, g) in weight.chunks_exact(9).enumerate() {
+        // G g (A x 3), then (G g) Gᵀ (A x A); in f64, since this runs once per load.
+        let mut gg = [[0f64; 3]; A];
+        for (r, row) in gg.iter_mut().enumerate() {
+            for (c, value) in row.iter_mut().enumerate() {
+                *value = (0..3)
+                    .map(|k| T::G[r][k] as f64 * g[3 * k + c] as f64)
+                    .sum();
+            }
+        }
+        for (r, row) in gg.iter().enumerate() {
+            for c in 0..A {
+                let value: f64 = (0..3).map(|k| row[k] * T::G[c][k] as f64).sum();
+                u[(A * r + c) * plane + pair] = value as f32;
+            }
+        }
+    }
+    u
+}
+
+/// The A x A input patches of one channel's tile row (outputs rows `y .. y + M`, input rows
+/// `y - 1 .. y + M + 1`, zero outside the map, ReLU applied when `RELU`), patch element
+/// (r, c) of tile t at `patch[(A r + c) * n + first + t]`.
+#[inline(always)]
+fn gather_patches<const M: usize, const A: usize, const RELU: bool>(
+    channel: &[f32],
+    w: usize,
+    y: usize,
+    patch: &mut [f32],
+    n: usize,
+    first: usize,
+) {
+    let tiles = w / M;
+    let h = channel.len() / w;
+    for r in 0..A {
+        let mut columns: [&mut [f32]; A] = split_rows(&mut patch[A * r * n + first..], n, tiles);
+        let Some(sy) = (y + r).checked_sub(1).filter(|&sy| sy < h) else {
+            columns.into_iter().for_each(|c| c.fill(0.0));
+            continue;
+        };
+        let row = &channel[sy * w..][..w];
+        // Tile t reads columns M t - 1 ..= M t + M of the row: column c of the patch is
+        // phase c - 1 of the row (row[M t + c - 1]) for c in 1 ..= M, which one pass of
+        // M-wide chunks deinterleaves; c = 0 and c = M + 1 are phases M - 1 and 0 shifted
+        // by one tile, zero past the map's edges.
+        for (t, chunk) in row.chunks_exact(M).enumerate() {
+            for p in 0..M {
+                let value = chunk[p];
+                columns[p + 1][t] = if RELU { value.max(0.0) } else { value };
+            }
+        }
+        let (first_column, rest) = columns.split_at_mut(1);
+        let (inner, last) = rest.split_at_mut(A - 2);
+        let (first_column, last) = (&mut first_column[0], &mut last[0]);
+        first_column[0] = 0.0;
+        first_column[1..].copy_from_slice(&inner[M - 1][..tiles - 1]);
+        last[..tiles - 1].copy_from_slice(&inner[0][1..]);
+        last[tiles - 1] = 0.0;
+    }
+}
+
+/// `out[k][i] = Σ_r coef[k][r] * rows[r][i]` for `i < len`, rows `rows_at + r * stride` of
+/// `src` and `out_at + k * out_stride` of `out`; inlined where `coef` is a constant, so that
+/// zero terms vanish.
+#[inline(always)]
+fn combine<const R: usize, const K: usize>(
+    coef: &[[f32; R]; K],
+    src: &[f32],
+    stride: usize,
+    out: &mut [f32],
+    out_stride: usize,
+    len: usize,
+) {
+    let rows: [&[f32]; R] = std::array::from_fn(|r| &src[r * stride..][..len]);
+    let outs: [&mut [f32]; K] = split_rows(out, out_stride, len);
+    // One pass: every i reads its R inputs once and writes its K outputs; the loops over r
+    // and k unroll, so each coefficient is a constant there.
+    for i in 0..len {
+        let x: [f32; R] = std::array::from_fn(|r| rows[r][i]);
+        for k in 0..K {
+            let mut acc = 0f32;
+            for r in 0..R {
+                if coef[k][r] != 0.0 {
+                    acc += coef[k][r] * x[r];
+                }
+            }
+            outs[k][i] = acc;
+        }
+    }
+}
+
+/// `K` disjoint rows of `len` values, `stride` apart (`len <= stride`), of `out`.
+#[inline(always)]
+fn split_rows<const K: usize>(out: &mut [f32], stride: usize, len: usize) -> [&mut [f32]; K] {
+    let mut rest = out;
+    std::array::from_fn(|k| {
+        let taken = std::mem::take(&mut rest);
+        if k + 1 < K {
+            let (row, tail) = taken.split_at_mut(stride);
+            rest = tail;
+            &mut row[..len]
+        } else {
+            &mut taken[..len]
+        }
+    })
+}
+
+/// `V = Bᵀ d B` of every patch of a job: `patch[(A r + c) * n + i]` ->
+/// `v[ξ * v_stride + i]`, `ξ = A k + l`; `half` holds `A² * n` floats.
+#[inline(always)]
+fn transform_input<const M: usize, const A: usize, T: Tiling<M, A>>(
+    patch: &[f32],
+    half: &mut [f32],
+    v: &mut [f32],
+    v_stride: usize,
+    n: usize,
+) {
+    // Down the rows: half[(A k + c)] = Σ_r Bᵀ[k][r] d[r][c], for each column c.
+    for c in 0..A {
+        combine(&T::BT, &patch[c * n..], A * n, &mut half[c * n..], A * n, n);
+    }
+    // Across: v[A k + l] = Σ_c Bᵀ[l][c] half[k][c].
+    for k in 0..A {
+        combine(
+            &T::BT,
+            &half[A * k * n..],
+            n,
+            &mut v[A * k * v_stride..],
+            v_stride,
+            n,
+        );
+    }
+}
+
+/// `Y = Aᵀ M A` of one output channel's tiles: `m[ξ * m_stride + i]` ->
+/// `y[(M k + l) * n + i]`; `half` holds `M * A * n` floats.
+#[inline(always)]
+fn transform_output<const M: usize, const A: usize, T: Tiling<M, A>>(
+    m: &[f32],
+    m_stride: usize,
+    half: &mut [f32],
+    y: &mut [f32],
+    n: usize,
+) {
+    // Down the rows: half[A k + c] = Σ_r Aᵀ[k][r] m[A r + c].
+    for c in 0..A {
+        combine(
+            &T::AT,
+            &m[c * m_stride..],
+            A * m_stride,
+            &mut half[c * n..],
+            A * n,
+            n,
+        );
+    }
+    // Across: y[M k + l] = Σ_c Aᵀ[l][c] half[A k + c].
+    for k in 0..M {
+        combine(&T::AT, &half[A * k * n..], n, &mut y[M * k * n..], n, n);
+    }
+}
+
+/// Adds the M x M outputs `y[(M k + l) * n + first + t]` of one tile row to the M output
+/// rows `rows` (`M * w` values) they cover: the reverse of [`gather_patches`]' deinterleave.
+#[inline(always)]
+fn scatter_tiles<const M: usize>(y: &[f32], n: usize, first: usize, rows: &mut [f32], w: usize) {
+    let tiles = w / M;
+    for k in 0..M {
+        let row = &mut rows[k * w..][..w];
+        let values: [&[f32]; M] = std::array::from_fn(|l| &y[(M * k + l) * n + first..][..tiles]);
+        for (t, chunk) in row.chunks_exact_mut(M).enumerate() {
+            for l in 0..M {
+                chunk[l] += values[l][t];
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::cpu_conv::{Conv3x3, CpuConv};
+
+    /// Every instruction set this CPU has gives the im2col kernel's result, for both tile
+    /// sizes, over uneven channel counts (the product kernel's row tails) and job sizes
+    /// (its masked column tails).
+    #[test]
+    fn every_instruction_set_matches_im2col() {
+        let mut isas = vec![Isa::Baseline];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                isas.push(Isa::Avx2);
+            }
+            if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("fma") {
+                isas.push(Isa::Avx512);
+            }
+        }
+        let mut rng = crate::rng::SeededRng::new(5);
+        for (batch, cin, cout, h, w) in [(3, 19, 23, 8, 8), (1, 16, 17, 4, 28), (2, 21, 64, 16, 12)]
+        {
+            let weight = rng.normals(cout * cin * 9);
+            let x = rng.normals(batch * cin * h * w);
+            let reference =
+                Conv3x3::new(weight.clone(), vec![0.0; cout], cin, cout, CpuConv::Im2col);
+            let want = reference.run(&x, batch, h, w, true, None);
+            let scale = want.iter().fold(1f32, |m, v| m.max(v.abs()));
+            for tile in [TileSize::Two, TileSize::Four] {
+                for &isa in &isas {
+                    let winograd = Winograd {
+                        isa,
+                        ..Winograd::new(&weight, cin, cout, tile)
+                    };
+                    let mut got = vec![0f32; want.len()];
+                    winograd.run(&x, batch, h, w, true, &mut got);
+                    let err = want
+                        .iter()
+                        .zip(&got)
+                        .map(|(a, b)| (a - b).abs())
+                        .fold(0f32, f32::max);
+                    assert!(
+                        err <= 1e-5 * scale,
+                        "{tile:?} {isa:?} {batch}x{cin}->{cout} {h}x{w}: error {err} (largest {scale})"
+                    );
+                }
+            }
+        }
+    }
+}
