@@ -93,14 +93,15 @@ impl Conv3x3 {
         h: usize,
         w: usize,
         relu_input: bool,
-        residual: Option<&[f32]>,
+        residual: Option<Vec<f32>>,
     ) -> Vec<f32> {
         let plane = h * w;
         assert_eq!(x.len(), batch * self.cin * plane, "input shape");
+        // The residual's own buffer becomes the output: no copy, no fresh allocation.
         let mut out = match residual {
             Some(r) => {
                 assert_eq!(r.len(), batch * self.cout * plane, "residual shape");
-                r.to_vec()
+                r
             }
             None => vec![0f32; batch * self.cout * plane],
         };
@@ -222,22 +223,31 @@ impl SendPtr {
     }
 }
 
-/// Runs `job(0..jobs)`, each with a reusable scratch buffer: on every core natively (rayon),
-/// one after another in wasm (no threads there on stable Rust).
+/// Runs `job(0..jobs)`, each with a scratch buffer: on every core natively (rayon), one
+/// after another in wasm (no threads there on stable Rust).
+///
+/// The buffer is the running thread's own and outlives the call: a job's buffer is about a
+/// megabyte, which a fresh allocation would have the kernel map and zero page by page on
+/// every convolution (rayon's `for_each_init` makes one per split, not per thread).
 pub(super) fn run_jobs(jobs: usize, job: impl Fn(usize, &mut Vec<f32>) + Sync + Send) {
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let run = |index: usize| {
+        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut scratch) => job(index, &mut scratch),
+            // Only if a job itself ran a convolution on this thread: give it its own.
+            Err(_) => job(index, &mut Vec::new()),
+        })
+    };
     #[cfg(not(target_family = "wasm"))]
     {
         use rayon::prelude::*;
-        (0..jobs)
-            .into_par_iter()
-            .for_each_init(Vec::new, |col, index| job(index, col));
+        (0..jobs).into_par_iter().for_each(run);
     }
     #[cfg(target_family = "wasm")]
     {
-        let mut col = Vec::new();
-        for index in 0..jobs {
-            job(index, &mut col);
-        }
+        (0..jobs).for_each(run);
     }
 }
 
@@ -339,7 +349,7 @@ mod tests {
                     err <= bound * scale,
                     "{kernel:?} {batch}x{cin}->{cout} {h}x{w} relu {relu}: error {err} (largest {scale})"
                 );
-                let got = conv.run(&x, batch, h, w, relu, Some(&residual));
+                let got = conv.run(&x, batch, h, w, relu, Some(residual.clone()));
                 let err = want
                     .iter()
                     .zip(&residual)

@@ -268,26 +268,37 @@ fn job<const M: usize, const A: usize, T: Tiling<M, A>, const AVX512: bool>(
     let (plane, points) = (h * w, A * A);
     let (tiles_high, tiles_wide) = (h / M, w / M);
     let n = tile_rows.len() * tiles_wide;
+    // Phases of the rows a job reads: M arrays of (rows * tiles) values, a guard either end.
+    let phase_len = (tile_rows.len() * M + 2) * tiles_wide + 2;
     // Every value is written before it is read: grow the buffer, never clear it.
-    let need = points * (cin + cout) * n + 2 * points * n;
+    let need = points * (cin + cout) * n + 2 * points * n + M * phase_len;
     if scratch.len() < need {
         scratch.resize(need, 0.0);
     }
     let (v, rest) = scratch.split_at_mut(points * cin * n);
     let (m, rest) = rest.split_at_mut(points * cout * n);
-    let (patch, half) = rest.split_at_mut(points * n);
+    // The transforms' halfway values (the output side also holds its results there).
+    let (half, rest) = rest.split_at_mut(2 * points * n);
+    let phases = &mut rest[..M * phase_len];
     for ci in 0..cin {
-        for (j, row) in tile_rows.clone().enumerate() {
-            let (b, ty) = (row / tiles_high, row % tiles_high);
+        // Tile rows of one image at a time: their input rows are one contiguous range.
+        let mut j = 0;
+        while j < tile_rows.len() {
+            let row = tile_rows.start + j;
+            let (b, ty0) = (row / tiles_high, row % tiles_high);
+            let count = (tiles_high - ty0).min(tile_rows.len() - j);
             let channel = &x[(b * cin + ci) * plane..][..plane];
-            let (y, at) = (M * ty, j * tiles_wide);
             if relu {
-                gather_patches::<M, A, true>(channel, w, y, patch, n, at);
+                deinterleave::<M, true>(channel, w, ty0, count, phases, phase_len);
             } else {
-                gather_patches::<M, A, false>(channel, w, y, patch, n, at);
+                deinterleave::<M, false>(channel, w, ty0, count, phases, phase_len);
             }
+            for jj in 0..count {
+                columns_down::<M, A, T>(phases, phase_len, tiles_wide, jj, half, n, j + jj);
+            }
+            j += count;
         }
-        transform_input::<M, A, T>(patch, half, &mut v[ci * n..], cin * n, n);
+        across::<M, A, T>(half, &mut v[ci * n..], cin * n, n);
     }
     for xi in 0..points {
         let (u, v) = (
@@ -303,7 +314,7 @@ fn job<const M: usize, const A: usize, T: Tiling<M, A>, const AVX512: bool>(
         }
         matmul_gemm(cout, n, cin, u, v, m);
     }
-    let (y, _) = patch.split_at_mut(M * M * n);
+    let (y, half) = half.split_at_mut(M * M * n);
     for co in 0..cout {
         transform_output::<M, A, T>(&m[co * n..], cout * n, half, y, n);
         for (j, row) in tile_rows.clone().enumerate() {
@@ -432,17 +443,21 @@ mod avx512 {
         c: *mut f32,
         cols: usize,
     ) {
-        let masks: [__mmask16; V] = std::array::from_fn(|v| {
+        // Plain loops rather than `array::from_fn`, which does not always inline.
+        let mut masks: [__mmask16; V] = [0; V];
+        for (v, mask) in masks.iter_mut().enumerate() {
             let valid = cols.saturating_sub(16 * v).min(16);
-            ((1u32 << valid) - 1) as __mmask16
-        });
+            *mask = ((1u32 << valid) - 1) as __mmask16;
+        }
         let mut acc = [[_mm512_setzero_ps(); V]; R];
         for p in 0..k {
             // SAFETY: row p of b (V masked vectors) and column p of a's R rows.
             unsafe {
                 let row = b.add(p * ld);
-                let bv: [__m512; V] =
-                    std::array::from_fn(|v| _mm512_maskz_loadu_ps(masks[v], row.add(16 * v)));
+                let mut bv = [_mm512_setzero_ps(); V];
+                for (v, bv) in bv.iter_mut().enumerate() {
+                    *bv = _mm512_maskz_loadu_ps(masks[v], row.add(16 * v));
+                }
                 for (r, acc) in acc.iter_mut().enumerate() {
                     let av = _mm512_set1_ps(*a.add(r * k + p));
                     for v in 0..V {
@@ -488,44 +503,117 @@ fn transform_kernel<const M: usize, const A: usize, T: Tiling<M, A>>(
     u
 }
 
-/// The A x A input patches of one channel's tile row (outputs rows `y .. y + M`, input rows
-/// `y - 1 .. y + M + 1`, zero outside the map, ReLU applied when `RELU`), patch element
-/// (r, c) of tile t at `patch[(A r + c) * n + first + t]`.
+/// Input rows `M ty0 - 1 ..= M (ty0 + count)` of one channel (zero outside the map, ReLU
+/// applied when `RELU`), split by column phase: `phases[p * phase_len + 1 + i]` is the
+/// row range's flat value `M i + p`, so that tile t of a row reads its patch's columns
+/// 1 ..= M from the M phases at the same index, and columns 0 and M + 1 one index before
+/// and after (see [`columns_down`]).
 #[inline(always)]
-fn gather_patches<const M: usize, const A: usize, const RELU: bool>(
+fn deinterleave<const M: usize, const RELU: bool>(
     channel: &[f32],
     w: usize,
-    y: usize,
-    patch: &mut [f32],
-    n: usize,
-    first: usize,
+    ty0: usize,
+    count: usize,
+    phases: &mut [f32],
+    phase_len: usize,
 ) {
-    let tiles = w / M;
-    let h = channel.len() / w;
-    for r in 0..A {
-        let mut columns: [&mut [f32]; A] = split_rows(&mut patch[A * r * n + first..], n, tiles);
-        let Some(sy) = (y + r).checked_sub(1).filter(|&sy| sy < h) else {
-            columns.into_iter().for_each(|c| c.fill(0.0));
-            continue;
-        };
-        let row = &channel[sy * w..][..w];
-        // Tile t reads columns M t - 1 ..= M t + M of the row: column c of the patch is
-        // phase c - 1 of the row (row[M t + c - 1]) for c in 1 ..= M, which one pass of
-        // M-wide chunks deinterleaves; c = 0 and c = M + 1 are phases M - 1 and 0 shifted
-        // by one tile, zero past the map's edges.
-        for (t, chunk) in row.chunks_exact(M).enumerate() {
-            for p in 0..M {
-                let value = chunk[p];
-                columns[p + 1][t] = if RELU { value.max(0.0) } else { value };
+    let (h, tiles) = (channel.len() / w, w / M);
+    let rows = M * count + 2;
+    let mut outs: [&mut [f32]; M] = split_rows(phases, phase_len, phase_len);
+    let (top, bottom) = (M * ty0, M * (ty0 + count) + 1);
+    // The padding rows above and below the map, where the range reaches them.
+    let first = usize::from(top == 0);
+    let last = if bottom > h { rows - 1 } else { rows };
+    for out in outs.iter_mut() {
+        out[1..1 + first * tiles].fill(0.0);
+        out[1 + last * tiles..1 + rows * tiles].fill(0.0);
+    }
+    let source = &channel[(top + first - 1) * w..(top + last - 1) * w];
+    let relu = |v: f32| if RELU { v.max(0.0) } else { v };
+    // Zipped slices and fixed-size chunks: the loops carry no bounds checks and vectorise.
+    let at = 1 + first * tiles..1 + last * tiles;
+    match &mut outs[..] {
+        [a, b] => {
+            let outs = a[at.clone()].iter_mut().zip(b[at].iter_mut());
+            for (pair, (a, b)) in source.chunks_exact(2).zip(outs) {
+                (*a, *b) = (relu(pair[0]), relu(pair[1]));
             }
         }
-        let (first_column, rest) = columns.split_at_mut(1);
-        let (inner, last) = rest.split_at_mut(A - 2);
-        let (first_column, last) = (&mut first_column[0], &mut last[0]);
-        first_column[0] = 0.0;
-        first_column[1..].copy_from_slice(&inner[M - 1][..tiles - 1]);
-        last[..tiles - 1].copy_from_slice(&inner[0][1..]);
-        last[tiles - 1] = 0.0;
+        [a, b, c, d] => {
+            let (a, b, c, d) = (
+                &mut a[at.clone()],
+                &mut b[at.clone()],
+                &mut c[at.clone()],
+                &mut d[at],
+            );
+            let outs = a
+                .iter_mut()
+                .zip(b.iter_mut())
+                .zip(c.iter_mut())
+                .zip(d.iter_mut());
+            for (four, (((a, b), c), d)) in source.chunks_exact(4).zip(outs) {
+                (*a, *b) = (relu(four[0]), relu(four[1]));
+                (*c, *d) = (relu(four[2]), relu(four[3]));
+            }
+        }
+        _ => unreachable!("tiles are 2 or 4 wide"),
+    }
+}
+
+/// The first half of `V = Bᵀ d B` for tile row `jj` of a [`deinterleave`]d range, written
+/// as the job's tile row `j`: `half[(A k + c) * n + j * tiles + t] = Σ_r Bᵀ[k][r] d[r][c]`.
+#[inline(always)]
+fn columns_down<const M: usize, const A: usize, T: Tiling<M, A>>(
+    phases: &[f32],
+    phase_len: usize,
+    tiles: usize,
+    jj: usize,
+    half: &mut [f32],
+    n: usize,
+    j: usize,
+) {
+    let n_at = j * tiles;
+    // Patch row r of tile t: flat row M jj + r of the range, index (M jj + r) tiles + t.
+    let start = 1 + M * jj * tiles;
+    for c in 0..A {
+        // Column c is phase c - 1 at the tile's own index; column 0 is phase M - 1 one
+        // index before, column M + 1 phase 0 one after.
+        let (phase, at) = match c {
+            0 => (M - 1, start - 1),
+            c if c <= M => (c - 1, start),
+            _ => (0, start + 1),
+        };
+        let src = &phases[phase * phase_len + at..];
+        combine(&T::BT, src, tiles, &mut half[c * n + n_at..], A * n, tiles);
+        // The first tile's column 0 and the last tile's column M + 1 lie outside the map
+        // (the indices read there belong to the neighbouring row): their sums are zero.
+        if c == 0 || c == A - 1 {
+            let t = if c == 0 { 0 } else { tiles - 1 };
+            for k in 0..A {
+                half[(A * k + c) * n + n_at + t] = 0.0;
+            }
+        }
+    }
+}
+
+/// The second half of `V = Bᵀ d B` over a job's `n` tiles: `v[(A k + l) * v_stride + i] =
+/// Σ_c Bᵀ[l][c] half[(A k + c) * n + i]`.
+#[inline(always)]
+fn across<const M: usize, const A: usize, T: Tiling<M, A>>(
+    half: &[f32],
+    v: &mut [f32],
+    v_stride: usize,
+    n: usize,
+) {
+    for k in 0..A {
+        combine(
+            &T::BT,
+            &half[A * k * n..],
+            n,
+            &mut v[A * k * v_stride..],
+            v_stride,
+            n,
+        );
     }
 }
 
@@ -541,20 +629,43 @@ fn combine<const R: usize, const K: usize>(
     out_stride: usize,
     len: usize,
 ) {
-    let rows: [&[f32]; R] = std::array::from_fn(|r| &src[r * stride..][..len]);
-    let outs: [&mut [f32]; K] = split_rows(out, out_stride, len);
-    // One pass: every i reads its R inputs once and writes its K outputs; the loops over r
-    // and k unroll, so each coefficient is a constant there.
-    for i in 0..len {
-        let x: [f32; R] = std::array::from_fn(|r| rows[r][i]);
-        for k in 0..K {
-            let mut acc = 0f32;
-            for r in 0..R {
-                if coef[k][r] != 0.0 {
-                    acc += coef[k][r] * x[r];
+    let full = len - len % LANES;
+    let quads = len - len % 4;
+    combine_lanes::<R, K, LANES>(coef, src, stride, out, out_stride, 0..full);
+    combine_lanes::<R, K, 4>(coef, src, stride, out, out_stride, full..quads);
+    combine_lanes::<R, K, 1>(coef, src, stride, out, out_stride, quads..len);
+}
+
+/// Values per step of [`combine`]: fixed-size arrays, which the compiler turns into vector
+/// registers (one AVX-512 register, four wasm SIMD ones).
+const LANES: usize = 16;
+
+/// [`combine`] on `range`, `L` values at a time (`range` a multiple of `L` long).
+#[inline(always)]
+fn combine_lanes<const R: usize, const K: usize, const L: usize>(
+    coef: &[[f32; R]; K],
+    src: &[f32],
+    stride: usize,
+    out: &mut [f32],
+    out_stride: usize,
+    range: std::ops::Range<usize>,
+) {
+    for i in range.step_by(L) {
+        // Plain loops rather than `array::from_fn`, which does not always inline.
+        let mut x = [[0f32; L]; R];
+        for (r, x) in x.iter_mut().enumerate() {
+            x.copy_from_slice(&src[r * stride + i..][..L]);
+        }
+        for (k, coef) in coef.iter().enumerate() {
+            let mut acc = [0f32; L];
+            for (x, &c) in x.iter().zip(coef) {
+                if c != 0.0 {
+                    for (acc, &x) in acc.iter_mut().zip(x) {
+                        *acc += c * x;
+                    }
                 }
             }
-            outs[k][i] = acc;
+            out[k * out_stride + i..][..L].copy_from_slice(&acc);
         }
     }
 }
@@ -573,33 +684,6 @@ fn split_rows<const K: usize>(out: &mut [f32], stride: usize, len: usize) -> [&m
             &mut taken[..len]
         }
     })
-}
-
-/// `V = Bᵀ d B` of every patch of a job: `patch[(A r + c) * n + i]` ->
-/// `v[ξ * v_stride + i]`, `ξ = A k + l`; `half` holds `A² * n` floats.
-#[inline(always)]
-fn transform_input<const M: usize, const A: usize, T: Tiling<M, A>>(
-    patch: &[f32],
-    half: &mut [f32],
-    v: &mut [f32],
-    v_stride: usize,
-    n: usize,
-) {
-    // Down the rows: half[(A k + c)] = Σ_r Bᵀ[k][r] d[r][c], for each column c.
-    for c in 0..A {
-        combine(&T::BT, &patch[c * n..], A * n, &mut half[c * n..], A * n, n);
-    }
-    // Across: v[A k + l] = Σ_c Bᵀ[l][c] half[k][c].
-    for k in 0..A {
-        combine(
-            &T::BT,
-            &half[A * k * n..],
-            n,
-            &mut v[A * k * v_stride..],
-            v_stride,
-            n,
-        );
-    }
 }
 
 /// `Y = Aᵀ M A` of one output channel's tiles: `m[ξ * m_stride + i]` ->
@@ -630,17 +714,34 @@ fn transform_output<const M: usize, const A: usize, T: Tiling<M, A>>(
 }
 
 /// Adds the M x M outputs `y[(M k + l) * n + first + t]` of one tile row to the M output
-/// rows `rows` (`M * w` values) they cover: the reverse of [`gather_patches`]' deinterleave.
+/// rows `rows` (`M * w` values) they cover: the reverse of [`deinterleave`].
 #[inline(always)]
 fn scatter_tiles<const M: usize>(y: &[f32], n: usize, first: usize, rows: &mut [f32], w: usize) {
     let tiles = w / M;
     for k in 0..M {
         let row = &mut rows[k * w..][..w];
-        let values: [&[f32]; M] = std::array::from_fn(|l| &y[(M * k + l) * n + first..][..tiles]);
-        for (t, chunk) in row.chunks_exact_mut(M).enumerate() {
-            for l in 0..M {
-                chunk[l] += values[l][t];
+        let values = |l: usize| &y[(M * k + l) * n + first..][..tiles];
+        match M {
+            2 => {
+                for ((pair, a), b) in row.chunks_exact_mut(2).zip(values(0)).zip(values(1)) {
+                    pair[0] += a;
+                    pair[1] += b;
+                }
             }
+            4 => {
+                let values = values(0)
+                    .iter()
+                    .zip(values(1))
+                    .zip(values(2))
+                    .zip(values(3));
+                for (four, (((a, b), c), d)) in row.chunks_exact_mut(4).zip(values) {
+                    four[0] += a;
+                    four[1] += b;
+                    four[2] += c;
+                    four[3] += d;
+                }
+            }
+            _ => unreachable!("tiles are 2 or 4 wide"),
         }
     }
 }

@@ -152,7 +152,7 @@ impl WnConv {
             let device = x.device();
             let input = f32_values(x);
             let residual = residual.map(f32_values);
-            let out = cpu.run(&input, batch, h, w, relu_input, residual.as_deref());
+            let out = cpu.run(&input, batch, h, w, relu_input, residual);
             return Tensor::from_data(
                 TensorData::new(out, [batch, cpu.channels_out(), h, w]),
                 &device,

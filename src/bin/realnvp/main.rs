@@ -29,6 +29,7 @@ mod train;
 #[cfg(not(target_family = "wasm"))]
 fn main() -> std::process::ExitCode {
     use clap::Parser;
+    keep_freed_memory();
     let cli = Cli::parse();
     match cli.command.run() {
         Ok(code) => code,
@@ -38,6 +39,26 @@ fn main() -> std::process::ExitCode {
         }
     }
 }
+
+/// burn's CPU backend allocates every op's output afresh (16 MB per activation at batch 16).
+/// glibc serves blocks that large with mmap and unmaps them when freed, so every op's
+/// output was page-faulted in and zeroed by the kernel again (about a tenth of a sampling
+/// pass, BENCHMARKS.md). Kept in the heap instead, freed blocks serve the next op.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn keep_freed_memory() {
+    // glibc's largest mmap threshold (32 MB on 64-bit), and no trimming below 1 GB.
+    // SAFETY: mallopt only changes allocator settings; called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
+    }
+}
+
+#[cfg(all(
+    not(target_family = "wasm"),
+    not(all(target_os = "linux", target_env = "gnu"))
+))]
+fn keep_freed_memory() {}
 
 #[cfg(not(target_family = "wasm"))]
 #[derive(clap::Parser)]
