@@ -15,6 +15,13 @@ from collections import defaultdict
 # micro-kernels and packing live in the `gemm*` crates; burn-flex's conv code around them
 # (NHWC conversion, im2col, writing the tile back) is data movement for the convolution.
 RULES = [
+    # winograd.rs: the per-frequency products (our AVX-512 kernel, or gemm where the CPU
+    # lacks it), then the job body with the transforms inlined into it (one symbol per
+    # instruction set: job_avx512, job_avx2, job) and the kernel transform at load.
+    ("convolution: Winograd products (winograd.rs avx512::matmul)", r"winograd::avx512"),
+    ("convolution: Winograd transforms, gather and scatter (winograd.rs jobs)",
+     r"winograd::job"),
+    ("kernel transform at load (Winograd::new)", r"Winograd::new"),
     ("convolution: gemm multiply-adds (micro-kernels, packing)", r"gemm"),
     # cpu_conv.rs's per-tile job (im2col, then the gemm call) is inlined into the closure
     # that run_jobs calls through `&F`.

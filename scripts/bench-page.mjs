@@ -11,7 +11,8 @@
 //                               [--ort [--ort-runs 3] [--ort-threads 1,all]]
 //
 // --runs / --cpu-runs: 16-face generations and scores measured after the first grid.
-// The photo defaults to the one the end-to-end test writes (runs/e2e/face.jpg).
+// The photo defaults to the one the end-to-end test writes (runs/e2e/face.jpg), else the
+// first LFW face in ../shared/data/faces.
 // --ort: then ONNX Runtime Web (wasm, 1 thread and all threads) on the exported model in the
 // same Chromium (scripts/bench-ort-web.mjs; needs runs/onnx from python/export_onnx.py --check).
 // --backends none: ONNX Runtime Web only.
@@ -23,6 +24,7 @@ import {
   launch, metrics, openPage, runGrid, startServer, text, waitForBackend, waitReady,
 } from '../tests/e2e/harness.mjs';
 import { measureOrtWeb, printOrtTable } from './bench-ort-web.mjs';
+import { INPUTS } from '../tests/e2e/inputs.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -35,7 +37,12 @@ const SCORE_RUNS = opt('score-runs', null); // default: as many as the generatio
 const BACKENDS = opt('backends', 'webgpu,cpu').split(',');
 const CPU_WORKERS = opt('cpu-workers', '').split(',').filter(Boolean).map(Number);
 if (!CPU_WORKERS.length) CPU_WORKERS.push(0);
-const PHOTO = resolve(opt('photo', 'runs/e2e/face.jpg'));
+// Without --photo: the end-to-end test's face.jpg, else the first LFW face in ../shared.
+const PHOTO = resolve(opt('photo', null) ?? [INPUTS.jpeg, INPUTS.shared].find((p) => p && existsSync(p)) ?? 'runs/e2e/face.jpg');
+if (!existsSync(PHOTO)) {
+  console.error(`no photo to score at ${PHOTO}: pass --photo FILE, or run tests/e2e/page.test.mjs once (it writes runs/e2e/face.jpg)`);
+  process.exit(2);
+}
 const ORT = args.includes('--ort');
 const ORT_RUNS = Number(opt('ort-runs', 3));
 const ORT_THREADS = opt('ort-threads', '1,all').split(',');

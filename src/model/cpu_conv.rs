@@ -37,8 +37,10 @@ impl CpuConv {
     }
 }
 
-/// Winograd pays when both channel counts reach this: below it the 16 small products cost
-/// more than the 2.25x fewer multiply-adds save (BENCHMARKS.md, per layer shape).
+/// Winograd runs where both channel counts reach this. Below it the per-frequency products
+/// are too thin to pay for the transforms; the value is a judgement, not yet measured per
+/// layer shape (the layers below it, the s/t networks' first and last, are a few percent of
+/// the multiply-adds).
 const WINOGRAD_MIN_CHANNELS: usize = 16;
 
 /// A 3x3, stride 1, zero padding 1 convolution with its weights laid out for `gemm`.

@@ -756,6 +756,7 @@ mod tests {
     /// (its masked column tails).
     #[test]
     fn every_instruction_set_matches_im2col() {
+        #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
         let mut isas = vec![Isa::Baseline];
         #[cfg(target_arch = "x86_64")]
         {
