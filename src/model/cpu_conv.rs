@@ -253,6 +253,16 @@ pub(super) fn run_jobs(jobs: usize, job: impl Fn(usize, &mut Vec<f32>) + Sync + 
     }
 }
 
+/// The largest difference between two equally long outputs (the kernels' tests).
+#[cfg(test)]
+pub(super) fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len(), "outputs of different sizes");
+    a.iter()
+        .zip(b)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,11 +352,7 @@ mod tests {
                 let want = naive(&x, &conv, batch, h, w, relu);
                 let scale = want.iter().fold(1f32, |m, v| m.max(v.abs()));
                 let got = conv.run(&x, batch, h, w, relu, None);
-                let err = want
-                    .iter()
-                    .zip(&got)
-                    .map(|(a, b)| (a - b).abs())
-                    .fold(0f32, f32::max);
+                let err = max_abs_diff(&want, &got);
                 assert!(
                     err <= bound * scale,
                     "{kernel:?} {batch}x{cin}->{cout} {h}x{w} relu {relu}: error {err} (largest {scale})"

@@ -749,7 +749,7 @@ fn scatter_tiles<const M: usize>(y: &[f32], n: usize, first: usize, rows: &mut [
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::cpu_conv::{Conv3x3, CpuConv};
+    use crate::model::cpu_conv::{Conv3x3, CpuConv, max_abs_diff};
 
     /// Every instruction set this CPU has gives the im2col kernel's result, for both tile
     /// sizes, over uneven channel counts (the product kernel's row tails) and job sizes
@@ -784,11 +784,7 @@ mod tests {
                     };
                     let mut got = vec![0f32; want.len()];
                     winograd.run(&x, batch, h, w, true, &mut got);
-                    let err = want
-                        .iter()
-                        .zip(&got)
-                        .map(|(a, b)| (a - b).abs())
-                        .fold(0f32, f32::max);
+                    let err = max_abs_diff(&want, &got);
                     assert!(
                         err <= 1e-5 * scale,
                         "{tile:?} {isa:?} {batch}x{cin}->{cout} {h}x{w}: error {err} (largest {scale})"
