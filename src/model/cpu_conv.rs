@@ -51,7 +51,8 @@ pub struct Conv3x3 {
     /// `[cout, cin * 9]`, row-major: the OIHW kernel flattened.
     weight: Vec<f32>,
     bias: Vec<f32>,
-    /// The same kernel for F(2x2, 3x3), run on maps of even size.
+    /// The same kernel transformed for Winograd (a Winograd [`CpuConv`] and enough
+    /// channels), run on the maps its tile size divides.
     winograd: Option<Winograd>,
 }
 
@@ -112,10 +113,7 @@ impl Conv3x3 {
                 channel.iter_mut().for_each(|v| *v += b);
             }
         }
-        let tiles_the_map = |wg: &&Winograd| {
-            h.is_multiple_of(wg.tile().side()) && w.is_multiple_of(wg.tile().side())
-        };
-        if let Some(winograd) = self.winograd.as_ref().filter(tiles_the_map) {
+        if let Some(winograd) = self.winograd.as_ref().filter(|wg| wg.tiles(h, w)) {
             winograd.run(x, batch, h, w, relu_input, &mut out);
             return out;
         }

@@ -16,8 +16,10 @@
 
 use super::cpu_conv::{SendPtr, run_jobs};
 
-/// Tiles per job: a job's transformed input and products (`(m + 2)² * (cin + cout) * tiles`
-/// floats) stay in the L2 cache, and small maps (8x8) pool several images into one product.
+/// Tiles per job, so that small maps (8x8) pool several images into one product. Measured
+/// (BENCHMARKS.md, issue 23): 16 and 32 were slower, 128 no faster. A job's transformed
+/// input and products take `(m + 2)² * (cin + cout) * tiles` floats: 1.2 MB for F(4x4, 3x3)
+/// at 64 channels, about this machine's L2.
 const TILES_PER_JOB: usize = 64;
 
 /// The three matrices of one F(m x m, 3x3), `A = m + 2` points. Associated constants so
@@ -125,8 +127,10 @@ impl Winograd {
         }
     }
 
-    pub fn tile(&self) -> TileSize {
-        self.tile
+    /// Whether this tile size tiles an `h x w` map.
+    pub fn tiles(&self, h: usize, w: usize) -> bool {
+        let side = self.tile.side();
+        h.is_multiple_of(side) && w.is_multiple_of(side)
     }
 
     /// `out += conv(relu?(x))` for `x` `[batch, cin, h, w]` and `out` `[batch, cout, h, w]`
@@ -198,17 +202,34 @@ enum Isa {
 }
 
 impl Isa {
-    fn detect() -> Self {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("fma") {
-                return Isa::Avx512;
+    /// The instruction sets this CPU runs, best first (`Baseline` always last).
+    fn available() -> Vec<Self> {
+        let all = [
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2,
+            Isa::Baseline,
+        ];
+        all.into_iter().filter(|isa| isa.runs_here()).collect()
+    }
+
+    fn runs_here(self) -> bool {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => {
+                std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("fma")
             }
-            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-                return Isa::Avx2;
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => {
+                std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
             }
+            Isa::Baseline => true,
         }
-        Isa::Baseline
+    }
+
+    fn detect() -> Self {
+        Self::available()[0]
     }
 }
 
@@ -382,28 +403,27 @@ mod avx512 {
             let cols = (n - j0).min(COLUMNS);
             let mut i = 0;
             while i < m {
-                let rows = (m - i).min(ROWS);
+                // Blocks of ROWS rows, then the tail in blocks of 4, 2 and 1.
+                let rows = match m - i {
+                    r if r >= ROWS => ROWS,
+                    r if r >= 4 => 4,
+                    r if r >= 2 => 2,
+                    _ => 1,
+                };
+                let vectors = cols.div_ceil(16);
                 // SAFETY: rows i .. i + rows of `a` and `c`, columns j0 .. j0 + cols of `b`
                 // and `c`, all inside the slices checked above.
                 unsafe {
                     let (a, b, c) = (a.as_ptr().add(i * k), b.as_ptr().add(j0), c.as_mut_ptr());
                     let c = c.add(i * n + j0);
-                    match (rows, cols.div_ceil(16)) {
-                        (6, 4) => block::<6, 4>(k, a, b, n, c, cols),
-                        (6, 3) => block::<6, 3>(k, a, b, n, c, cols),
-                        (6, 2) => block::<6, 2>(k, a, b, n, c, cols),
-                        (6, _) => block::<6, 1>(k, a, b, n, c, cols),
-                        (r, v) if r >= 4 => dispatch_vectors::<4>(v, k, a, b, n, c, cols),
-                        (r, v) if r >= 2 => dispatch_vectors::<2>(v, k, a, b, n, c, cols),
-                        (_, v) => dispatch_vectors::<1>(v, k, a, b, n, c, cols),
+                    match rows {
+                        ROWS => dispatch_vectors::<ROWS>(vectors, k, a, b, n, c, cols),
+                        4 => dispatch_vectors::<4>(vectors, k, a, b, n, c, cols),
+                        2 => dispatch_vectors::<2>(vectors, k, a, b, n, c, cols),
+                        _ => dispatch_vectors::<1>(vectors, k, a, b, n, c, cols),
                     }
                 }
-                i += match rows {
-                    6 => 6,
-                    r if r >= 4 => 4,
-                    r if r >= 2 => 2,
-                    _ => 1,
-                };
+                i += rows;
             }
         }
     }
@@ -617,9 +637,8 @@ fn across<const M: usize, const A: usize, T: Tiling<M, A>>(
     }
 }
 
-/// `out[k][i] = Σ_r coef[k][r] * rows[r][i]` for `i < len`, rows `rows_at + r * stride` of
-/// `src` and `out_at + k * out_stride` of `out`; inlined where `coef` is a constant, so that
-/// zero terms vanish.
+/// `out[k * out_stride + i] = Σ_r coef[k][r] * src[r * stride + i]` for `i < len`; inlined
+/// where `coef` is a constant, so that zero terms vanish.
 #[inline(always)]
 fn combine<const R: usize, const K: usize>(
     coef: &[[f32; R]; K],
@@ -756,17 +775,7 @@ mod tests {
     /// (its masked column tails).
     #[test]
     fn every_instruction_set_matches_im2col() {
-        #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
-        let mut isas = vec![Isa::Baseline];
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-                isas.push(Isa::Avx2);
-            }
-            if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("fma") {
-                isas.push(Isa::Avx512);
-            }
-        }
+        let isas = Isa::available();
         let mut rng = crate::rng::SeededRng::new(5);
         for (batch, cin, cout, h, w) in [(3, 19, 23, 8, 8), (1, 16, 17, 4, 28), (2, 21, 64, 16, 12)]
         {

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use realnvp::RealNvpConfig;
 use realnvp::model::cpu_conv::CpuConv;
 use realnvp::train::bench::BenchOptions;
@@ -74,7 +74,9 @@ impl BenchArgs {
         } else {
             self.conv
         };
-        line["cpu_conv"] = serde_json::json!(format!("{conv:?}").to_lowercase());
+        // The flag's own spelling, so a line names the `--conv` value that reproduces it.
+        let name = conv.to_possible_value().map(|v| v.get_name().to_string());
+        line["cpu_conv"] = serde_json::json!(name);
         println!("{line}");
         Ok(ExitCode::SUCCESS)
     }
