@@ -428,7 +428,13 @@ def save_weights(model: RealNvp, path: str, f16: bool = False, stats: Optional[d
     save_file(tensors, path, metadata=meta)
 
 
+ENCODING_INT8_V = "int8-v"
+
+
 def load_weights(path: str, dtype=torch.float32, device="cpu") -> RealNvp:
+    """A weight file (docs/ARCHITECTURE.md section 10): F32/F16 tensors, or with
+    "encoding": "int8-v" the weight-norm directions `.v` as I8. Those are cast to float as
+    they are: the file stores no scale because g * v / ||v|| cancels it."""
     from safetensors import safe_open
 
     with safe_open(path, framework="pt", device="cpu") as f:
@@ -437,6 +443,17 @@ def load_weights(path: str, dtype=torch.float32, device="cpu") -> RealNvp:
             raise ValueError(f"{path}: not a {FORMAT} weight file (format={meta.get('format')!r})")
         cfg = RealNvpConfig.from_dict(json.loads(meta["config"]))
         tensors = {k: f.get_tensor(k) for k in f.keys()}
+    encoding = meta.get("encoding")
+    if encoding not in (None, ENCODING_INT8_V):
+        raise ValueError(f"{path}: encoding {encoding!r} is not one this reader knows")
+    for k, t in tensors.items():
+        direction = k.endswith(".v")
+        if t.dtype == torch.int8 and not direction:
+            raise ValueError(f"{path}: tensor {k} is I8, but only weight-norm directions (.v) may be")
+        if direction and (t.dtype == torch.int8) != (encoding == ENCODING_INT8_V):
+            raise ValueError(f"{path}: tensor {k} is {t.dtype}, the header's encoding is {encoding!r}")
+        if not direction and t.dtype not in (torch.float32, torch.float16):
+            raise ValueError(f"{path}: tensor {k} has dtype {t.dtype}")
     model = RealNvp(cfg)
     sd = model.state_dict()
     missing = set(sd) - set(tensors)

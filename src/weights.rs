@@ -1,5 +1,7 @@
 //! The weight file: safetensors with the config (and optional statistics) in its metadata,
-//! tensors named by module path (docs/ARCHITECTURE.md section 10), f32 or f16.
+//! tensors named by module path (docs/ARCHITECTURE.md section 10), f32 or f16; in an
+//! `"encoding": "int8-v"` file the weight-norm directions (`.v`) are int8 without a scale,
+//! since `g * v / ||v||` cancels any positive per-filter scale (section 4).
 //! Loading goes through bytes, so a file, a test fixture and a browser fetch share one path.
 
 use std::collections::HashMap;
@@ -18,6 +20,10 @@ use crate::param_path::{PathVisitor, visit_with_paths};
 
 pub const FORMAT: &str = "realnvp-web";
 pub const FORMAT_VERSION: &str = "1";
+/// The metadata key saying how the tensors are stored; absent: every tensor is F32 or F16.
+pub const ENCODING_KEY: &str = "encoding";
+/// Its value for a file whose weight-norm directions are int8 ([`Precision::Int8Directions`]).
+pub const ENCODING_INT8_V: &str = "int8-v";
 
 #[derive(Debug, thiserror::Error)]
 pub enum WeightsError {
@@ -39,8 +45,22 @@ pub enum WeightsError {
     },
     #[error("tensor `{0}` holds NaN or infinite values")]
     NonFinite(String),
-    #[error("tensor `{name}` has dtype {dtype}; only F32 and F16 are supported")]
+    #[error(
+        "tensor `{name}` has dtype {dtype}; only F32 and F16 are supported (and I8 for the \
+         weight-norm directions `.v` of an `encoding: int8-v` file)"
+    )]
     UnsupportedDtype { name: String, dtype: String },
+    #[error(
+        "tensor `{0}` is I8, but only weight-norm directions (names ending in `.v`) may be \
+         stored as int8: their scale cancels, any other tensor's would be lost"
+    )]
+    Int8NotDirection(String),
+    #[error("the header says the encoding is {declared}, but tensor `{name}` is {dtype}")]
+    EncodingMismatch {
+        declared: String,
+        name: String,
+        dtype: String,
+    },
     #[error("the weight file has {count} tensors this architecture does not use, e.g. `{example}`")]
     Unused { count: usize, example: String },
     #[error("could not write the weight file: {0}")]
@@ -55,6 +75,45 @@ pub enum Precision {
     F32,
     /// Half the download; loaded back as f32.
     F16,
+    /// The weight-norm directions `v` (nearly every parameter) as int8, each output filter
+    /// rounded on its own scale (clipped where that keeps its direction closer); no scale is
+    /// stored, since `g * v / ||v||` cancels it. Every other tensor f16. About a quarter of
+    /// the f32 file; the header's `encoding` says `int8-v`.
+    Int8Directions,
+}
+
+/// How a file's tensors are stored, from its header's `encoding` entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// No `encoding` entry: every tensor F32 or F16.
+    Float,
+    /// `int8-v`: every weight-norm direction I8, every other tensor F32 or F16.
+    Int8Directions,
+}
+
+impl Encoding {
+    fn from_metadata(value: Option<&str>) -> Result<Encoding, WeightsError> {
+        match value {
+            None => Ok(Encoding::Float),
+            Some(ENCODING_INT8_V) => Ok(Encoding::Int8Directions),
+            Some(other) => Err(WeightsError::WrongFormat(format!(
+                "encoding `{other}`, this build reads `{ENCODING_INT8_V}` or none (float)"
+            ))),
+        }
+    }
+
+    /// The header's words for it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Encoding::Float => "float (F32/F16)",
+            Encoding::Int8Directions => ENCODING_INT8_V,
+        }
+    }
+}
+
+/// Whether a tensor is a weight-norm direction, the only kind int8 may store.
+fn is_direction(name: &str) -> bool {
+    name.ends_with(".v")
 }
 
 /// A model read from a weight file, with the statistics shipped beside it.
@@ -66,10 +125,22 @@ pub struct LoadedModel {
 
 /// Reads the config (and stats) from the header alone, without touching tensor data.
 pub fn read_header(bytes: &[u8]) -> Result<(RealNvpConfig, Option<String>), WeightsError> {
-    parse_header(bytes).map(|(config, stats, _)| (config, stats))
+    parse_header(bytes).map(|header| (header.config, header.stats))
 }
 
-fn parse_header(bytes: &[u8]) -> Result<(RealNvpConfig, Option<String>, Metadata), WeightsError> {
+/// How the file's tensors are stored, from the header alone.
+pub fn read_encoding(bytes: &[u8]) -> Result<Encoding, WeightsError> {
+    parse_header(bytes).map(|header| header.encoding)
+}
+
+struct Header {
+    config: RealNvpConfig,
+    stats: Option<String>,
+    encoding: Encoding,
+    metadata: Metadata,
+}
+
+fn parse_header(bytes: &[u8]) -> Result<Header, WeightsError> {
     let (_, metadata) =
         SafeTensors::read_metadata(bytes).map_err(|e| WeightsError::Corrupt(e.to_string()))?;
     let meta = metadata
@@ -100,22 +171,49 @@ fn parse_header(bytes: &[u8]) -> Result<(RealNvpConfig, Option<String>, Metadata
         serde_json::from_str(config_json).map_err(|e| WeightsError::BadConfig(e.to_string()))?;
     config.validate().map_err(WeightsError::BadConfig)?;
     let stats = meta.get("stats").cloned();
-    Ok((config, stats, metadata))
+    let encoding = Encoding::from_metadata(meta.get(ENCODING_KEY).map(String::as_str))?;
+    Ok(Header {
+        config,
+        stats,
+        encoding,
+        metadata,
+    })
 }
 
-/// Every tensor the config needs is in the header with its shape and a supported dtype,
-/// and nothing else is: checked before any tensor is decoded or any model allocated.
-fn check_tensors(config: &RealNvpConfig, metadata: &Metadata) -> Result<(), WeightsError> {
-    let mut found = metadata.tensors();
-    for (name, expected) in config.tensor_shapes() {
+/// Every tensor the config needs is in the header with its shape and a dtype the encoding
+/// allows, and nothing else is: checked before any tensor is decoded or any model allocated.
+/// The dtypes must agree with the header's encoding: an int8-v file whose direction is F16,
+/// or a float file holding I8, was written wrongly (or edited), and is refused.
+fn check_tensors(header: &Header) -> Result<(), WeightsError> {
+    let mut found = header.metadata.tensors();
+    let mut names = header.config.tensor_shapes();
+    // In name order, so that the tensor an error names does not depend on hashing.
+    names.sort();
+    for (name, expected) in names {
         let info = found
             .remove(&name)
             .ok_or(WeightsError::Missing(name.clone()))?;
-        if !matches!(info.dtype, Dtype::F32 | Dtype::F16) {
-            return Err(WeightsError::UnsupportedDtype {
-                name,
-                dtype: format!("{:?}", info.dtype),
-            });
+        let dtype = format!("{:?}", info.dtype);
+        match info.dtype {
+            Dtype::F32 | Dtype::F16 => {
+                if header.encoding == Encoding::Int8Directions && is_direction(&name) {
+                    return Err(WeightsError::EncodingMismatch {
+                        declared: ENCODING_INT8_V.into(),
+                        name,
+                        dtype,
+                    });
+                }
+            }
+            Dtype::I8 if !is_direction(&name) => return Err(WeightsError::Int8NotDirection(name)),
+            Dtype::I8 if header.encoding == Encoding::Float => {
+                return Err(WeightsError::EncodingMismatch {
+                    declared: "float (no `encoding` entry)".into(),
+                    name,
+                    dtype,
+                });
+            }
+            Dtype::I8 => {}
+            _ => return Err(WeightsError::UnsupportedDtype { name, dtype }),
         }
         if info.shape != expected {
             return Err(WeightsError::ShapeMismatch {
@@ -136,8 +234,9 @@ fn check_tensors(config: &RealNvpConfig, metadata: &Metadata) -> Result<(), Weig
 
 /// Builds the model a weight file describes and fills in its tensors.
 pub fn load_model(bytes: &[u8], device: &Device) -> Result<LoadedModel, WeightsError> {
-    let (config, stats, metadata) = parse_header(bytes)?;
-    check_tensors(&config, &metadata)?;
+    let header = parse_header(bytes)?;
+    check_tensors(&header)?;
+    let Header { config, stats, .. } = header;
     let file = SafeTensors::deserialize(bytes).map_err(|e| WeightsError::Corrupt(e.to_string()))?;
     let mut tensors = HashMap::new();
     for (name, view) in file.tensors() {
@@ -152,6 +251,8 @@ pub fn load_model(bytes: &[u8], device: &Device) -> Result<LoadedModel, WeightsE
                 .chunks_exact(2)
                 .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
                 .collect(),
+            // A direction's own scale is left out: the weight norm cancels it.
+            Dtype::I8 => view.data().iter().map(|&b| b as i8 as f32).collect(),
             other => {
                 return Err(WeightsError::UnsupportedDtype {
                     name,
@@ -271,41 +372,103 @@ pub fn to_bytes(
     if let Some(stats) = stats {
         metadata.insert("stats".to_string(), stats.to_string());
     }
-    let tensors = named_tensors(&model.valid());
-    let encoded = tensors
+    if precision == Precision::Int8Directions {
+        metadata.insert(ENCODING_KEY.to_string(), ENCODING_INT8_V.to_string());
+    }
+    let encoded = named_tensors(&model.valid())
         .into_iter()
         .map(|(name, shape, values)| {
-            let bytes = match precision {
-                Precision::F32 => values.iter().flat_map(|v| v.to_le_bytes()).collect(),
-                Precision::F16 => {
-                    // A finite f32 beyond f16's range would become infinity, and the file
-                    // would then fail to load: refuse to write it.
-                    if let Some(&value) = values
-                        .iter()
-                        .find(|v| v.is_finite() && !half::f16::from_f32(**v).is_finite())
-                    {
-                        return Err(WeightsError::F16Overflow { name, value });
-                    }
-                    values
-                        .iter()
-                        .flat_map(|v| half::f16::from_f32(*v).to_le_bytes())
-                        .collect()
+            let (dtype, bytes) = match precision {
+                Precision::F32 => (Dtype::F32, f32_bytes(&values)),
+                Precision::F16 => (Dtype::F16, f16_bytes(&name, &values)?),
+                Precision::Int8Directions if is_direction(&name) => {
+                    let filters = shape.first().copied().unwrap_or(1);
+                    let q = quantize_filters(&values, filters);
+                    (Dtype::I8, q.iter().map(|&x| x as u8).collect())
                 }
+                // The few other tensors (gains, biases, batch norm) stay f16, or f32 where
+                // f16 cannot hold a value.
+                Precision::Int8Directions => match f16_bytes(&name, &values) {
+                    Ok(bytes) => (Dtype::F16, bytes),
+                    Err(_) => (Dtype::F32, f32_bytes(&values)),
+                },
             };
-            Ok((name, shape, bytes))
+            Ok((name, shape, dtype, bytes))
         })
-        .collect::<Result<Vec<(String, Vec<usize>, Vec<u8>)>, WeightsError>>()?;
-    let dtype = match precision {
-        Precision::F32 => Dtype::F32,
-        Precision::F16 => Dtype::F16,
-    };
+        .collect::<Result<Vec<(String, Vec<usize>, Dtype, Vec<u8>)>, WeightsError>>()?;
     let views = encoded
         .iter()
-        .map(|(name, shape, bytes)| {
-            safetensors::tensor::TensorView::new(dtype, shape.clone(), bytes)
+        .map(|(name, shape, dtype, bytes)| {
+            safetensors::tensor::TensorView::new(*dtype, shape.clone(), bytes)
                 .map(|view| (name.clone(), view))
                 .map_err(|e| WeightsError::Write(e.to_string()))
         })
         .collect::<Result<Vec<_>, _>>()?;
     safetensors::serialize(views, Some(metadata)).map_err(|e| WeightsError::Write(e.to_string()))
+}
+
+#[cfg(not(target_family = "wasm"))]
+fn f32_bytes(values: &[f32]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+/// A finite f32 beyond f16's range would become infinity, and the file would then fail to
+/// load: refused, naming the tensor.
+#[cfg(not(target_family = "wasm"))]
+fn f16_bytes(name: &str, values: &[f32]) -> Result<Vec<u8>, WeightsError> {
+    if let Some(&value) = values
+        .iter()
+        .find(|v| v.is_finite() && !half::f16::from_f32(**v).is_finite())
+    {
+        return Err(WeightsError::F16Overflow {
+            name: name.to_string(),
+            value,
+        });
+    }
+    Ok(values
+        .iter()
+        .flat_map(|v| half::f16::from_f32(*v).to_le_bytes())
+        .collect())
+}
+
+/// Rounds each of `filters` equal rows of `values` (one output filter of a weight-norm
+/// direction each) to int8 on a scale of its own, `clip / 127`. The clip is the one, among
+/// 1.00, 0.99, ..., 0.50 times the row's largest magnitude, whose rounded row points closest
+/// to the original (largest cosine; values beyond the clip saturate at +-127): the weight
+/// norm keeps only the direction, so that is the error that matters, and the scale itself
+/// is dropped. An all-zero row stays zero.
+pub fn quantize_filters(values: &[f32], filters: usize) -> Vec<i8> {
+    let len = values.len() / filters.max(1);
+    if len == 0 {
+        return vec![0; values.len()];
+    }
+    let mut out = Vec::with_capacity(values.len());
+    let mut candidate = vec![0i8; len];
+    let mut best = vec![0i8; len];
+    for row in values.chunks(len) {
+        let max = row.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        if max == 0.0 || !max.is_finite() {
+            out.extend(std::iter::repeat_n(0i8, row.len()));
+            continue;
+        }
+        let norm = row.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt();
+        let mut best_cosine = f64::NEG_INFINITY;
+        for step in 0..=50 {
+            let clip = max as f64 * (1.0 - 0.01 * step as f64);
+            let scale = clip / 127.0;
+            let (mut dot, mut sq) = (0.0f64, 0.0f64);
+            for (q, &v) in candidate.iter_mut().zip(row) {
+                *q = (v as f64 / scale).round().clamp(-127.0, 127.0) as i8;
+                dot += v as f64 * *q as f64;
+                sq += (*q as f64).powi(2);
+            }
+            let cosine = dot / (norm * sq.sqrt()).max(f64::MIN_POSITIVE);
+            if cosine > best_cosine {
+                best_cosine = cosine;
+                best.copy_from_slice(&candidate);
+            }
+        }
+        out.extend_from_slice(&best[..row.len()]);
+    }
+    out
 }

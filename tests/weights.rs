@@ -1,4 +1,5 @@
-//! The weight file: exact round trips, f16, and clear errors for bad files.
+//! The weight file: exact round trips, f16, int8 weight-norm directions, and clear errors
+//! for bad files.
 // Native only: `wasm-pack test` builds every test target for wasm; tests/wasm.rs is the
 // browser's test file.
 #![cfg(not(target_family = "wasm"))]
@@ -11,7 +12,8 @@ use burn::module::Module;
 use common::*;
 use realnvp::RealNvpConfig;
 use realnvp::weights::{
-    FORMAT, FORMAT_VERSION, Precision, WeightsError, load_model, named_tensors, to_bytes,
+    ENCODING_INT8_V, ENCODING_KEY, Encoding, FORMAT, FORMAT_VERSION, Precision, WeightsError,
+    load_model, named_tensors, quantize_filters, read_encoding, to_bytes,
 };
 
 fn config() -> RealNvpConfig {
@@ -298,4 +300,218 @@ fn unsupported_dtype_is_named_from_the_header() {
         matches!(&err, WeightsError::UnsupportedDtype { name: n, .. } if *n == name),
         "{err}"
     );
+}
+
+/// Tensors with their own dtypes (`F32`, `F16` or `I8`, values already in range) and the
+/// given metadata.
+fn serialize_typed(
+    tensors: &[(String, Vec<usize>, Vec<f32>, safetensors::Dtype)],
+    metadata: HashMap<String, String>,
+) -> Vec<u8> {
+    use safetensors::Dtype;
+    let bytes: Vec<Vec<u8>> = tensors
+        .iter()
+        .map(|(_, _, v, dtype)| match dtype {
+            Dtype::F32 => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+            Dtype::F16 => v
+                .iter()
+                .flat_map(|x| half::f16::from_f32(*x).to_le_bytes())
+                .collect(),
+            Dtype::I8 => v.iter().map(|x| *x as i8 as u8).collect(),
+            other => panic!("no test writes {other:?}"),
+        })
+        .collect();
+    let views: Vec<(String, safetensors::tensor::TensorView)> = tensors
+        .iter()
+        .zip(&bytes)
+        .map(|((name, shape, _, dtype), b)| {
+            (
+                name.clone(),
+                safetensors::tensor::TensorView::new(*dtype, shape.clone(), b).unwrap(),
+            )
+        })
+        .collect();
+    safetensors::serialize(views, Some(metadata)).unwrap()
+}
+
+/// The model's tensors as an int8-v file would hold them: directions rounded, rest f16.
+fn int8_tensors(
+    model: &realnvp::RealNvp,
+) -> Vec<(String, Vec<usize>, Vec<f32>, safetensors::Dtype)> {
+    named_tensors(model)
+        .into_iter()
+        .map(|(name, shape, values)| {
+            if name.ends_with(".v") {
+                let q = quantize_filters(&values, shape[0]);
+                let q = q.iter().map(|&x| x as f32).collect();
+                (name, shape, q, safetensors::Dtype::I8)
+            } else {
+                (name, shape, values, safetensors::Dtype::F16)
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn int8_directions_round_trip_and_a_quarter_of_the_size() {
+    let device = cpu();
+    let model = trained_like_model();
+    let full = to_bytes(&model, Precision::F32, None).unwrap();
+    let int8 = to_bytes(&model, Precision::Int8Directions, Some("{\"val_bpd\":3}")).unwrap();
+    assert_eq!(read_encoding(&int8).unwrap(), Encoding::Int8Directions);
+    assert_eq!(read_encoding(&full).unwrap(), Encoding::Float);
+    let loaded = load_model(&int8, &device).unwrap();
+    assert_eq!(loaded.stats.as_deref(), Some("{\"val_bpd\":3}"));
+    // Directions come back as the rounded integers themselves (no scale), every other
+    // tensor as its f16 rounding.
+    for ((name, shape, original), (name_back, shape_back, back)) in named_tensors(&model.valid())
+        .into_iter()
+        .zip(named_tensors(&loaded.model))
+    {
+        assert_eq!((&name, &shape), (&name_back, &shape_back));
+        let expected: Vec<f32> = if name.ends_with(".v") {
+            let q = quantize_filters(&original, shape[0]);
+            assert!(
+                q.iter().any(|&x| x.abs() == 127),
+                "{name}: the range is used"
+            );
+            q.iter().map(|&x| x as f32).collect()
+        } else {
+            original
+                .iter()
+                .map(|&x| half::f16::from_f32(x).to_f32())
+                .collect()
+        };
+        assert!(back == expected, "{name} differs after the round trip");
+    }
+    // This tiny model is mostly directions: 1 byte each instead of 4.
+    assert!(
+        int8.len() * 10 < full.len() * 4,
+        "{} vs {}",
+        int8.len(),
+        full.len()
+    );
+}
+
+#[test]
+fn int8_rounding_keeps_each_filter_direction() {
+    // Gaussian filters of the shipped model's size (64 channels x 3 x 3), one of them with a
+    // 12-sigma outlier, which leaves the others few levels.
+    let mut rng = realnvp::rng::SeededRng::new(8);
+    let mut values = rng.normals(4 * 576);
+    values[576 + 5] = 12.0;
+    let cosine = |x: &[f32], q: &[i8]| {
+        let dot: f64 = x.iter().zip(q).map(|(&a, &b)| a as f64 * b as f64).sum();
+        let nx = x.iter().map(|&a| (a as f64).powi(2)).sum::<f64>().sqrt();
+        let nq = q.iter().map(|&b| (b as f64).powi(2)).sum::<f64>().sqrt();
+        dot / (nx * nq)
+    };
+    let q = quantize_filters(&values, 4);
+    for (filter, (x, q)) in values.chunks(576).zip(q.chunks(576)).enumerate() {
+        // Never worse than rounding on the largest magnitude (the first clip tried).
+        let max = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let plain: Vec<i8> = x.iter().map(|v| (v * 127.0 / max).round() as i8).collect();
+        let (got, unclipped) = (cosine(x, q), cosine(x, &plain));
+        assert!(got >= unclipped, "filter {filter}: {got} < {unclipped}");
+        let floor = if filter == 1 { 0.9997 } else { 0.9999 };
+        assert!(got > floor, "filter {filter}: cosine {got}");
+    }
+    // A filter of zeros stays zeros; a scaled filter rounds to the same integers.
+    assert!(quantize_filters(&[0.0; 9], 1).iter().all(|&x| x == 0));
+    let scaled: Vec<f32> = values[..576].iter().map(|v| v * 0.25).collect();
+    assert_eq!(
+        quantize_filters(&scaled, 1),
+        quantize_filters(&values[..576], 1)
+    );
+}
+
+#[test]
+fn int8_file_scores_like_the_f32_model_it_came_from() {
+    // The committed fixture (f32, 16x16): the int8 scale is dropped, the weight norm
+    // cancels it, so the scores move only by the rounding of the directions.
+    let device = cpu();
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/fixture_small.safetensors"
+    ))
+    .unwrap();
+    let model = load_model(&bytes, &device).unwrap().model;
+    let int8 = to_bytes(&model, Precision::Int8Directions, None).unwrap();
+    let quantised = load_model(&int8, &device).unwrap().model;
+    let pixels = random_pixels([4, 3, 16, 16], 6, &device);
+    let a = values(model.score(pixels.clone()).bits_per_dim);
+    let b = values(quantised.score(pixels).bits_per_dim);
+    for (x, y) in a.iter().zip(&b) {
+        assert!((x - y).abs() < 0.01, "{x} vs {y} bits/dim");
+    }
+    // Folded for inference, the same.
+    let pixels = random_pixels([4, 3, 16, 16], 7, &device);
+    let c = values(
+        quantised
+            .fold_weight_norm()
+            .score(pixels.clone())
+            .bits_per_dim,
+    );
+    let d = values(model.fold_weight_norm().score(pixels).bits_per_dim);
+    for (x, y) in c.iter().zip(&d) {
+        assert!((x - y).abs() < 0.01, "{x} vs {y} bits/dim, folded");
+    }
+}
+
+#[test]
+fn int8_outside_the_directions_is_refused_naming_the_tensor() {
+    let mut tensors = int8_tensors(&trained_like_model());
+    let mut meta = metadata(&config());
+    meta.insert(ENCODING_KEY.into(), ENCODING_INT8_V.into());
+    let bias = tensors.iter_mut().find(|t| t.0.ends_with(".bias")).unwrap();
+    bias.2 = vec![1.0; bias.2.len()];
+    bias.3 = safetensors::Dtype::I8;
+    let name = bias.0.clone();
+    let err = load_model(&serialize_typed(&tensors, meta), &cpu())
+        .err()
+        .unwrap();
+    assert!(
+        matches!(&err, WeightsError::Int8NotDirection(n) if *n == name),
+        "{err}"
+    );
+    assert!(err.to_string().contains(&name), "{err}");
+}
+
+#[test]
+fn a_header_that_misstates_the_encoding_is_refused() {
+    let model = trained_like_model();
+    // Int8 directions, but no `encoding` entry.
+    let err = load_model(
+        &serialize_typed(&int8_tensors(&model), metadata(&config())),
+        &cpu(),
+    )
+    .err()
+    .unwrap();
+    assert!(
+        matches!(err, WeightsError::EncodingMismatch { .. }),
+        "{err}"
+    );
+    // `int8-v` declared over a float file.
+    let mut meta = metadata(&config());
+    meta.insert(ENCODING_KEY.into(), ENCODING_INT8_V.into());
+    let float: Vec<_> = named_tensors(&model)
+        .into_iter()
+        .map(|(n, s, v)| (n, s, v, safetensors::Dtype::F32))
+        .collect();
+    let err = load_model(&serialize_typed(&float, meta), &cpu())
+        .err()
+        .unwrap();
+    assert!(
+        matches!(err, WeightsError::EncodingMismatch { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains(".v`"), "names a direction: {err}");
+    // An encoding this build does not know.
+    let mut meta = metadata(&config());
+    meta.insert(ENCODING_KEY.into(), "int4-v".into());
+    let err = load_model(&serialize_typed(&int8_tensors(&model), meta), &cpu())
+        .err()
+        .unwrap();
+    assert!(matches!(err, WeightsError::WrongFormat(_)), "{err}");
+    assert!(err.to_string().contains("int4-v"), "{err}");
 }

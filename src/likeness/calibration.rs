@@ -142,8 +142,8 @@ pub fn fingerprint(weights: &[u8]) -> String {
     format!("{:016x}", crate::weights::fnv1a64(weights))
 }
 
-/// Linear interpolation between order statistics of `sorted`.
-fn quantile(sorted: &[f64], q: f64) -> f64 {
+/// Linear interpolation between order statistics of `sorted` (numpy's default).
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     let at = q * (sorted.len() - 1) as f64;
     let (lo, hi) = (at.floor() as usize, at.ceil() as usize);
     sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo as f64)

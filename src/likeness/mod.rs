@@ -22,7 +22,7 @@ mod gaussian;
 pub mod synthetic;
 
 pub use calibration::{
-    Calibration, Judgement, NOT_A_FACE_QUANTILE, UNUSUAL_BELOW, Verdict, fingerprint,
+    Calibration, Judgement, NOT_A_FACE_QUANTILE, UNUSUAL_BELOW, Verdict, fingerprint, quantile,
 };
 pub use features::FeatureSet;
 pub use gaussian::{Gaussian, SHRINKAGE};

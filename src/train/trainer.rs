@@ -347,14 +347,62 @@ fn batch(
 
 /// Mean bits/dim (u = 0.5, evaluation mode) over a set.
 pub fn evaluate(model: &RealNvp, set: &ImageSet, batch_size: usize) -> Result<f64> {
+    Ok(evaluate_each(model, set, batch_size)?.mean())
+}
+
+/// Each image's bits/dim over a set, and the per-scale parts' means.
+pub struct Evaluation {
+    pub bits_per_dim: Vec<f64>,
+    /// Mean of each scale's part, finest scale first (they sum to the mean).
+    pub per_scale_mean: Vec<f64>,
+}
+
+impl Evaluation {
+    pub fn mean(&self) -> f64 {
+        self.bits_per_dim.iter().sum::<f64>() / self.bits_per_dim.len().max(1) as f64
+    }
+
+    /// The statistics a weight file ships (`stats`, read by the page's web/stats.js), with
+    /// the keys and quantiles python/train_torch.py's final evaluation writes.
+    pub fn stats_json(&self) -> serde_json::Value {
+        let mut sorted = self.bits_per_dim.clone();
+        sorted.sort_by(f64::total_cmp);
+        let quantiles: serde_json::Map<String, serde_json::Value> = if sorted.is_empty() {
+            serde_json::Map::new()
+        } else {
+            [0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99]
+                .iter()
+                .map(|&q| (q.to_string(), crate::likeness::quantile(&sorted, q).into()))
+                .collect()
+        };
+        serde_json::json!({
+            "val_bpd": self.mean(),
+            "val_per_scale": self.per_scale_mean,
+            "val_bpd_quantiles": quantiles,
+            "val_images": self.bits_per_dim.len(),
+        })
+    }
+}
+
+/// [`evaluate`], image by image and scale by scale.
+pub fn evaluate_each(model: &RealNvp, set: &ImageSet, batch_size: usize) -> Result<Evaluation> {
     let device = model.device();
-    let mut sum = 0.0;
+    let mut bits_per_dim = Vec::with_capacity(set.len());
+    let mut per_scale_sum: Vec<f64> = Vec::new();
     for chunk in set.images.chunks(batch_size) {
         let pixels = crate::image::to_tensor(chunk, set.size, &device);
-        let bpd = values_now(model.score(pixels).bits_per_dim)?;
-        sum += bpd.iter().map(|&v| v as f64).sum::<f64>();
+        let score = model.score(pixels);
+        bits_per_dim.extend(values_now(score.bits_per_dim)?.iter().map(|&v| v as f64));
+        per_scale_sum.resize(score.per_scale_bits_per_dim.len(), 0.0);
+        for (sum, part) in per_scale_sum.iter_mut().zip(score.per_scale_bits_per_dim) {
+            *sum += values_now(part)?.iter().map(|&v| v as f64).sum::<f64>();
+        }
     }
-    Ok(sum / set.len() as f64)
+    let count = bits_per_dim.len().max(1) as f64;
+    Ok(Evaluation {
+        bits_per_dim,
+        per_scale_mean: per_scale_sum.iter().map(|s| s / count).collect(),
+    })
 }
 
 fn write_samples(model: &RealNvp, out: &Path, epoch: usize) -> Result<()> {

@@ -8,6 +8,7 @@
 
 mod attributes;
 mod bench;
+mod convert;
 mod evaluate;
 mod flags;
 mod interpolate;

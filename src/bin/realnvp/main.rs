@@ -12,6 +12,8 @@ mod bench;
 #[cfg(not(target_family = "wasm"))]
 mod common;
 #[cfg(not(target_family = "wasm"))]
+mod convert;
+#[cfg(not(target_family = "wasm"))]
 mod edit;
 #[cfg(not(target_family = "wasm"))]
 mod evaluate;
@@ -98,6 +100,9 @@ enum Command {
     /// Fit face-likeness on validation faces, measure it against non-faces (AUROC), and
     /// with --write ship it beside the weights.
     Likeness(likeness::LikenessArgs),
+    /// Rewrite a weight file as f32, f16 or int8 (weight-norm directions), its validation
+    /// statistics measured again for the new file.
+    Convert(convert::ConvertArgs),
 }
 
 #[cfg(not(target_family = "wasm"))]
@@ -114,6 +119,7 @@ impl Command {
             Command::Edit(args) => args.run(),
             Command::Evaluate(args) => args.run(),
             Command::Likeness(args) => args.run(),
+            Command::Convert(args) => args.run(),
         }
     }
 }
