@@ -4,8 +4,10 @@ Scores the validation split with the PyTorch twin twice: on the pixels Python de
 (PIL + exact box resize, python/faces.py) and on the pixels the Rust pipeline decodes (read
 from the Rust trainer's cache, runs/cache/faces-<size>-*.bin), and measures PNG and libwebp
 lossless bits/dim of the Rust-decoded images (PIL, method 6, the strongest setting).
+The trainer's numbers are those of the f16 file it exported (model-weights/faces64-f16.safetensors);
+the shipped faces64.safetensors is its int8 conversion (`realnvp convert`), also readable here.
 
-  python3 python/compare_pipelines.py --weights model-weights/faces64.safetensors \
+  python3 python/compare_pipelines.py --weights model-weights/faces64-f16.safetensors \
       --data ../shared/data/faces --rust-cache runs/cache/faces-64-*.bin
 """
 

@@ -6,7 +6,10 @@
 The weights (model-weights/faces64.safetensors) go through the PyTorch twin
 (python/realnvp_torch.py) in evaluation mode (flow batch norm on its running statistics), with
 every weight-normalised kernel folded into a plain conv weight (w = g * v / ||v||), so the
-graphs hold ordinary Conv nodes.
+graphs hold ordinary Conv nodes. The shipped file stores the directions v as int8 (no scale:
+the weight norm cancels it; python/realnvp_torch.py load_weights casts them), so the folded
+graphs are f32 either way; --weights model-weights/faces64-f16.safetensors exports the f16
+reference it was converted from (check with the same --weights: both sides read one file).
 
 - score.onnx:  input `pixels` float32 [B, 3, 64, 64] (0..255) -> output `bits_per_dim` [B],
   the noise fixed at 0.5 (docs/ARCHITECTURE.md section 1), like `realnvp score`.

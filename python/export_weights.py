@@ -6,6 +6,8 @@
        each a valid safetensors file holding a subset of the tensors, same metadata)
   python3 python/export_weights.py --merge w.part0.safetensors w.part1.safetensors --out w.safetensors
   python3 python/export_weights.py --check w.safetensors    (loads it, prints config + stats)
+The shipped int8 file is made from the f16 one by the Rust CLI, which measures its stats again:
+  target/release/realnvp convert --weights faces64-f16.safetensors --precision int8 --out faces64.safetensors
 
 Metadata: format = "realnvp-web", format_version = "1", config = config JSON, and stats (JSON)
 when the checkpoint holds final validation statistics.
