@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // A small static server for the built page: dist/ on 127.0.0.1 only, the right MIME types
 // (application/wasm for streaming compilation), gzip for text and wasm (not for the
-// weights, whose progress bar needs the real Content-Length), and revalidation (ETag) so a
-// rebuilt page is picked up on reload.
+// weights, whose progress bar needs the real Content-Length), files named by their content
+// (web/asset-names.js: the wasm, its glue, the weights and side files) sent `immutable`, so a
+// second visit asks for none of them, and every other file revalidated (ETag), so a rebuilt
+// page is picked up on reload.
 //
 //   node scripts/serve.mjs [dir=dist] [port=8080]
 //
@@ -15,7 +17,9 @@
 // latencyMs }` sends every response over one shared link of that speed after that latency,
 // and `onSent(url, status, bytes)` hears of every response. The throttle is the server's, not
 // DevTools': the page's wasm and weights are fetched by its workers, whose requests a page's
-// Network.emulateNetworkConditions does not slow.
+// Network.emulateNetworkConditions does not slow. `plainHost: true` answers like a static
+// host that sends no caching headers of its own (no ETag, every file `no-cache`): what the
+// page's Cache API copy is for (tests/e2e/first-visit.test.mjs, the first-visit benchmark).
 
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
@@ -23,6 +27,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { isContentHashed } from '../web/asset-names.js';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -53,7 +58,7 @@ function inside(root, rel) {
   return path === root || path.startsWith(root + sep) ? path : null;
 }
 
-export function serve(dir, port = 8080, host = '127.0.0.1', { isolated = false, mounts = {}, link = null, onSent = null } = {}) {
+export function serve(dir, port = 8080, host = '127.0.0.1', { isolated = false, mounts = {}, link = null, onSent = null, plainHost = false } = {}) {
   const root = resolve(dir);
   // Longest prefix first, so '/a/b/' wins over '/a/'.
   const mounted = Object.entries(mounts)
@@ -128,13 +133,15 @@ export function serve(dir, port = 8080, host = '127.0.0.1', { isolated = false, 
         res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
         return;
       }
+      const immutable = isContentHashed(path) && !plainHost;
       const headers = {
         'Content-Type': TYPES[extname(path)] || 'application/octet-stream',
-        'Cache-Control': 'no-cache',
-        ETag: entry.etag,
+        // A content-hashed name never changes meaning: keep it for a year without asking again.
+        'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+        ...(plainHost ? {} : { ETag: entry.etag }),
         ...(isolated ? ISOLATION_HEADERS : {}),
       };
-      if (req.headers['if-none-match'] === entry.etag) {
+      if (!plainHost && req.headers['if-none-match'] === entry.etag) {
         send(req, res, 304, headers, null);
         return;
       }

@@ -43,12 +43,13 @@ wasm=$(grep -Eo '^test result: ok\. [0-9]+ passed' /tmp/realnvp-wasm-tests.log |
 step "the page: trunk build --release (offline, wasm-opt -Oz), as scripts/demo.sh builds it"
 trunk build --release --offline
 
-step "the page end to end in headless Chromium (WebGPU on SwiftShader, then ?backend=cpu)"
+step "the page end to end in headless Chromium (WebGPU on SwiftShader, then ?backend=cpu; first and second visits)"
 # target/debug/realnvp (built by the native tests) gives the scores the page must match.
 # node's test runner: the spec report on the screen, TAP (its "# pass N" line counted) in a file.
-REALNVP_BIN=target/debug/realnvp node --test --test-reporter=spec --test-reporter=tap \
+# One file at a time: two browsers at once would share the two cores.
+REALNVP_BIN=target/debug/realnvp node --test --test-concurrency=1 --test-reporter=spec --test-reporter=tap \
   --test-reporter-destination=stdout --test-reporter-destination=/tmp/realnvp-e2e.tap \
-  tests/e2e/page.test.mjs 2>&1 | tee /tmp/realnvp-e2e.log
+  tests/e2e/page.test.mjs tests/e2e/first-visit.test.mjs 2>&1 | tee /tmp/realnvp-e2e.log
 e2e=$(awk '/^# pass /{print $3}' /tmp/realnvp-e2e.tap)
 [ "${e2e:-0}" -ge 10 ] || { echo "the end-to-end checks did not run"; exit 1; }
 

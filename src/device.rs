@@ -23,10 +23,16 @@ pub fn native_gpu() -> Result<Device, String> {
 }
 
 /// WebGPU if the browser offers a working adapter, else `Err` with the reason.
-#[cfg(target_family = "wasm")]
+#[cfg(all(target_family = "wasm", feature = "webgpu"))]
 pub async fn webgpu() -> Result<Device, String> {
     Device::wgpu_options()
         .init_async()
         .await
         .map_err(|e| format!("{e}"))
+}
+
+/// The page's CPU module (page-cpu/) has no WebGPU backend: the page loads it only for the CPU.
+#[cfg(all(target_family = "wasm", not(feature = "webgpu")))]
+pub async fn webgpu() -> Result<Device, String> {
+    Err("this wasm module was built without WebGPU (the page's CPU module)".into())
 }

@@ -57,6 +57,7 @@ async fn check(device: Device, label: &str) {
     web_sys::console::log_1(&format!("{label}: fixture bits/dim {got:?} (native {want:?})").into());
 }
 
+#[cfg(feature = "webgpu")]
 #[wasm_bindgen_test]
 async fn fixture_matches_native_on_webgpu() {
     let device = realnvp::device::webgpu()

@@ -35,7 +35,7 @@
 
 import { showBackend } from './backend-view.js';
 import { ModelClient } from './client.js';
-import { probeCores } from './core-probe.js';
+import { coreTest } from './core-probe.js';
 import { $ } from './dom.js';
 import { buildSliders, onEditError, onEdited } from './edit-view.js';
 import { faceScored, wireFacePanel } from './face-panel.js';
@@ -66,9 +66,13 @@ let limitsApplied = false; // the defaults, ?n and ?workers are applied once, no
 /** @type {number | null} threads the core test ran at full speed at once; null if it did not run */
 let measured = null;
 
-/** @param {{ glue: string, wasm: string }} urls the wasm-bindgen JS and the wasm (Trunk.toml) */
-export function main(urls) {
-  params = readParams(location.search, location.href);
+/** @param {{ glue: string, wasm: string }} full the full module's wasm-bindgen JS and wasm (Trunk.toml) */
+export function main(full) {
+  const shipped = shippedFiles();
+  params = readParams(location.search, location.href, shipped);
+  // Absolute: the worker's modules resolve names against their own folder.
+  /** @type {import('./messages.js').ModuleUrls} */
+  const urls = { ...full, cpuGlue: new URL(shipped.cpuGlue, location.href).href, cpuWasm: new URL(shipped.cpuWasm, location.href).href };
   showUrlNotices(params.notices);
   const { weights, attributes, likeness } = params;
   client = new ModelClient({ urls, weights, attributes, likeness, onWorkers, onJob, onBusy });
@@ -77,8 +81,16 @@ export function main(urls) {
   wireScore(client);
   wireFacePanel(client);
   setStatus('Starting…');
-  // The core test first: the model's workers would compete with it for the cores.
+  // The core test first: the model's workers would compete with it for the cores (even a
+  // worker that only downloads and compiles made it count one core of two, in 2 of 6 cold
+  // visits: BENCHMARKS.md, "First visit after the changes").
   measureCores().then(() => client.start(params.backend));
+}
+
+// The weights and side files as the build named them (index.html's list, content-hashed).
+/** @returns {import('./params.js').ShippedFiles} */
+function shippedFiles() {
+  return JSON.parse($('shipped-files').textContent ?? '');
 }
 
 // How many threads run at once, measured (web/core-probe.js), when the page chooses the
@@ -87,7 +99,7 @@ async function measureCores() {
   const reported = navigator.hardwareConcurrency || 1;
   if (params.workers !== null || params.backend === 'webgpu' || reported < 2) return;
   setStatus('Testing how many cores run at once…');
-  const probe = await probeCores(reported);
+  const probe = await coreTest(reported);
   if (!probe) return;
   measured = measuredCores(probe);
   metrics.coreProbe = { ...probe, reported, measured };
@@ -229,6 +241,7 @@ function onReady(msg) {
   modelInfo.heatmapStops = msg.heatmapStops;
   buildSliders();
   metrics.load = { ...msg.timings, weightsBytes: msg.weightsBytes, wasmBytes: msg.wasmBytes };
+  metrics.kept = msg.kept;
   hideProgress();
   const size = info.imageSize;
   const validation = modelInfo.stats?.valBpd;

@@ -41,7 +41,7 @@ const LAST = new Set([REPLY.PHOTO, REPLY.RECON, REPLY.WARM, REPLY.FACE, REPLY.ER
 export class ModelClient {
   /**
    * @param {object} options
-   * @param {{ glue: string, wasm: string }} options.urls
+   * @param {import('./messages.js').ModuleUrls} options.urls
    * @param {string} options.weights
    * @param {string | null} options.attributes
    * @param {string | null} options.likeness
@@ -99,6 +99,8 @@ export class ModelClient {
     this.cpuWorkers = count;
     this.pool?.setCpuWorkers(count);
   }
+
+
 
   // Every job is dropped and the workers end.
   stop() {

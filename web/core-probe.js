@@ -11,9 +11,13 @@
 // best of each kept: anything else running on the machine only takes work away, never adds
 // it. First the threads run some windows together, uncounted, for the JIT (a tier-up makes the
 // same code several times faster, each thread's on its own). About 0.3 to 0.5 s in all, before
-// the model's workers start, so nothing of the page competes with it.
+// the model's workers start, so nothing of the page competes with it. Its counts are remembered
+// (localStorage) for a week in this browser: a second visit starts the model without the wait.
+
+import { measuredCores } from './worker-plan.js';
 
 /** @typedef {import('./worker-plan.js').ProbeCounts} ProbeCounts */
+/** @typedef {ProbeCounts & { ms: number, remembered: boolean }} CoreTest */
 
 const WINDOW_MS = 20;
 const WARM_WINDOWS = 5;
@@ -115,4 +119,36 @@ export async function probeCores(reported) {
     clearTimeout(timer);
     for (const w of workers) w.terminate();
   }
+}
+
+const STORE_KEY = 'realnvp.coreTest';
+const KEEP_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * The core test's counts: an earlier visit's (same browser, same reported cores, within a
+ * week), else a new test's. Only a test that found every reported core running is remembered:
+ * a lower count may have been a busy moment (the page's own start-up, another tab), and a
+ * remembered one would cost the next week's visits their workers; such a browser (WebKitGTK,
+ * which reports 4 cores on 2) is tested every visit. null when the test could not run.
+ * @param {number} reported navigator.hardwareConcurrency
+ * @returns {Promise<CoreTest | null>}
+ */
+export async function coreTest(reported) {
+  const key = `${reported} ${navigator.userAgent}`;
+  try {
+    const earlier = JSON.parse(localStorage.getItem(STORE_KEY) ?? 'null');
+    if (earlier?.key === key && Date.now() - earlier.at < KEEP_MS && earlier.probe?.threads === Math.min(reported, PROBE_MAX)) {
+      return { ...earlier.probe, remembered: true };
+    }
+  } catch {
+    // no storage here (blocked, or a private window): test every visit
+  }
+  const probe = await probeCores(reported);
+  if (!probe) return null;
+  try {
+    if (measuredCores(probe) === probe.threads) localStorage.setItem(STORE_KEY, JSON.stringify({ key, at: Date.now(), probe }));
+  } catch {
+    // as above
+  }
+  return { ...probe, remembered: false };
 }

@@ -187,8 +187,10 @@ export const POOL = Object.freeze({
  * The first worker: it downloads everything and picks the backend.
  * @typedef {object} InitFirstRequest
  * @property {typeof REQUEST.INIT} type
- * @property {string} glue the wasm-bindgen JS
- * @property {string} wasm the wasm module's URL
+ * @property {string} glue the full module's wasm-bindgen JS (with WebGPU)
+ * @property {string} wasm the full module's URL
+ * @property {string} cpuGlue the CPU module's wasm-bindgen JS (page-cpu/: no WebGPU, a quarter of the size)
+ * @property {string} cpuWasm the CPU module's URL
  * @property {string} weights the weight file's URL
  * @property {string | null} attributes the attribute file's URL
  * @property {string | null} likeness the face-likeness file's URL
@@ -243,7 +245,13 @@ export const POOL = Object.freeze({
  * @property {string | null} detail the raw text behind the reason (wgpu's error, the browser's), for a details toggle
  */
 /** @typedef {BackendReply & { workers: number }} BackendNotice as the pool passes it on: with its worker count */
-/** @typedef {{ type: typeof REPLY.SHARE, module: WebAssembly.Module, weights: Bytes, attributes: Bytes | null, likeness: Bytes | null }} ShareReply */
+/** glue: the wasm-bindgen JS of the module shared (the CPU module's, or the full module's after a failed WebGPU start)
+ * @typedef {{ type: typeof REPLY.SHARE, glue: string, module: WebAssembly.Module, weights: Bytes, attributes: Bytes | null, likeness: Bytes | null }} ShareReply */
+/**
+ * The page's two wasm modules (index.html): the full one (with WebGPU, named by trunk) and the
+ * CPU one (page-cpu/, named by scripts/hash-assets.mjs), each its wasm-bindgen JS and its wasm.
+ * @typedef {{ glue: string, wasm: string, cpuGlue: string, cpuWasm: string }} ModuleUrls
+ */
 /** @typedef {{ names: string[], how: Record<string, string> }} AttributeInfo the directions' names and what each means */
 /**
  * @typedef {object} FirstReadyReply
@@ -256,6 +264,7 @@ export const POOL = Object.freeze({
  * @property {number[]} heatmapStops the bits maps' colour scale, RGB, low to high
  * @property {number} weightsBytes
  * @property {number} wasmBytes
+ * @property {{ wasm: boolean, weights: boolean }} kept which came from the worker's Cache API copy (a second visit)
  * @property {Record<string, number>} timings ms of each start-up step
  */
 /** @typedef {{ type: typeof REPLY.READY, helper: true, timings: Record<string, number> }} HelperReadyReply */

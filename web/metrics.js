@@ -19,10 +19,11 @@
  * @property {number[] | null} wasmMemoryBytes each worker's wasm heap after the last grid
  * @property {string | null} fallbackReason why the CPU backend, as the note says it
  * @property {string | null} fallbackDetail the raw text behind it (wgpu's, the browser's)
- * @property {(import('./worker-plan.js').ProbeCounts & { ms: number, reported: number, measured: number }) | null} coreProbe
+ * @property {(import('./core-probe.js').CoreTest & { reported: number, measured: number }) | null} coreProbe
  *   the core test (web/core-probe.js), when it ran
  * @property {string | null} workerRule why that many CPU workers (web/worker-plan.js)
  * @property {Record<string, number> | null} load start-up timings and download sizes
+ * @property {{ wasm: boolean, weights: boolean } | null} kept which large files came from the Cache API, not the network
  * @property {{ key: string, bpd: number | null } | null} face the face panel's face
  * @property {{ key: string | undefined, values: number[] } | null} bitsMap its whole bits map
  * @property {{ key: string, amounts: number[], bpd: number, rgba: number[] } | null} edit the last slider edit
@@ -47,6 +48,7 @@ export const metrics = {
   coreProbe: null,
   workerRule: null,
   load: null,
+  kept: null,
   face: null,
   bitsMap: null,
   edit: null,

@@ -14,13 +14,22 @@
 //   ?likeness=URL             the face-likeness file (default: the shipped one, with the
 //                             shipped weights only: it names the weight file it was made for)
 
-const DEFAULT_WEIGHTS = 'faces64.safetensors';
-const DEFAULT_ATTRIBUTES = 'attributes.safetensors';
-const DEFAULT_LIKENESS = 'face_likeness.json';
+import { unhashedName } from './asset-names.js';
+
+/**
+ * The shipped files' names in dist/: index.html's `shipped-files` list, content-hashed by the
+ * build (scripts/hash-assets.mjs).
+ * @typedef {{ weights: string, attributes: string, likeness: string, cpuGlue: string, cpuWasm: string }} ShippedFiles
+ */
+
 /** @type {import('./messages.js').BackendChoice[]} */
 const BACKENDS = ['auto', 'cpu', 'webgpu'];
 const KNOWN = ['backend', 'workers', 'n', 'weights', 'attributes', 'likeness'];
 const FETCHABLE = ['http:', 'https:', 'data:', 'blob:'];
+
+// A shipped file as a notice names it: without the content hash the build gave its name.
+/** @param {string} name */
+const plainName = (name) => unhashedName(name) ?? name;
 
 // A value as the notice quotes it: a long data: URL would fill the screen.
 /** @param {string} value */
@@ -56,9 +65,11 @@ function fetchable(value, base) {
  * as given here and checked when the limits arrive.
  * @param {string} search location.search
  * @param {string} base location.href
+ * @param {ShippedFiles} shipped the shipped files' names (index.html's list)
  * @returns {Params}
  */
-export function readParams(search, base) {
+export function readParams(search, base, shipped) {
+
   const params = new URLSearchParams(search);
   /** @type {string[]} */
   const notices = [];
@@ -75,36 +86,36 @@ export function readParams(search, base) {
     }
   }
 
-  let weights = new URL(DEFAULT_WEIGHTS, base).href;
+  let weights = new URL(shipped.weights, base).href;
   const askedWeights = params.get('weights');
   if (askedWeights !== null) {
     const url = fetchable(askedWeights, base);
     if (url) weights = url;
-    else notices.push(`?weights=${quote(askedWeights)} is not an address the page can download, so it loads the shipped model (${DEFAULT_WEIGHTS}).`);
+    else notices.push(`?weights=${quote(askedWeights)} is not an address the page can download, so it loads the shipped model (${plainName(shipped.weights)}).`);
   }
 
   // Side files belong to the weights they were made for: the shipped ones come with the
   // shipped weights only.
-  const shippedWeights = weights === new URL(DEFAULT_WEIGHTS, base).href;
+  const shippedWeights = weights === new URL(shipped.weights, base).href;
   /**
    * @param {string} key the URL parameter
-   * @param {string} shipped the shipped file's name
+   * @param {string} file the shipped file's name
    * @param {string} what the shipped file in words
    * @param {string} instead what the page does without it
    */
-  const sideFile = (key, shipped, what, instead) => {
-    const fallback = shippedWeights ? new URL(shipped, base).href : null;
+  const sideFile = (key, file, what, instead) => {
+    const fallback = shippedWeights ? new URL(file, base).href : null;
     const asked = params.get(key);
     if (asked === null) return fallback;
     const url = fetchable(asked, base);
     if (!url) {
       notices.push(`?${key}=${quote(asked)} is not an address the page can download, so ` +
-        (fallback ? `it loads the shipped ${what} (${shipped}).` : `${instead}.`));
+        (fallback ? `it loads the shipped ${what} (${plainName(file)}).` : `${instead}.`));
     }
     return url ?? fallback;
   };
-  const attributes = sideFile('attributes', DEFAULT_ATTRIBUTES, 'directions', 'face editing is off');
-  const likeness = sideFile('likeness', DEFAULT_LIKENESS, 'face-likeness file', 'scores come without a face-likeness verdict');
+  const attributes = sideFile('attributes', shipped.attributes, 'directions', 'face editing is off');
+  const likeness = sideFile('likeness', shipped.likeness, 'face-likeness file', 'scores come without a face-likeness verdict');
 
   for (const key of new Set(params.keys())) {
     if (!KNOWN.includes(key)) {

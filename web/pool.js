@@ -68,7 +68,7 @@ export const jobSlot = (spec) => (spec.kind === JOB.PHOTO ? photoSlot(spec.body.
 export class WorkerPool {
   /**
    * @param {object} options
-   * @param {{ glue: string, wasm: string }} options.urls the wasm-bindgen JS and the wasm
+   * @param {import('./messages.js').ModuleUrls} options.urls the page's two wasm modules
    * @param {string} options.weights the weight file's URL
    * @param {string | null} options.attributes the attribute file's URL
    * @param {string | null} options.likeness the face-likeness file's URL
@@ -240,7 +240,7 @@ export class WorkerPool {
       case REPLY.SHARE:
         for (let i = 1; i < this.planned; i++) {
           const { module, weights, attributes, likeness } = msg;
-          this.spawn({ type: REQUEST.INIT, glue: this.urls.glue, module, weights, attributes, likeness }, false);
+          this.spawn({ type: REQUEST.INIT, glue: msg.glue, module, weights, attributes, likeness }, false);
         }
         return;
       case REPLY.READY:

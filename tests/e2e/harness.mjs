@@ -27,13 +27,13 @@ export async function startServer(dir = 'dist') {
   return serve(dir, 0);
 }
 
-// A fresh profile each time: nothing cached, so a load is a cold load.
-export async function launch() {
+// A fresh profile each time: nothing cached, so a load is a cold load. `args`: more flags.
+export async function launch(args = []) {
   const profile = mkdtempSync(join(tmpdir(), 'realnvp-chromium-'));
   return chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...args],
     viewport: { width: 1280, height: 900 },
   });
 }

@@ -4,15 +4,21 @@ import { describe, test } from 'node:test';
 import { facesParam, readParams } from '../../web/params.js';
 
 const BASE = 'https://example.org/realnvp/index.html';
-const read = (search) => readParams(search, BASE);
+// index.html's list as the build rewrites it (scripts/hash-assets.mjs).
+const SHIPPED = {
+  weights: 'faces64-0123456789abcdef.safetensors',
+  attributes: 'attributes-89abcdef01234567.safetensors',
+  likeness: 'face_likeness-fedcba9876543210.json',
+};
+const read = (search) => readParams(search, BASE, SHIPPED);
 
 describe('readParams', () => {
   test('no parameters: auto backend, the shipped weights and directions, no notices', () => {
     assert.deepEqual(read(''), {
       backend: 'auto',
-      weights: 'https://example.org/realnvp/faces64.safetensors',
-      attributes: 'https://example.org/realnvp/attributes.safetensors',
-      likeness: 'https://example.org/realnvp/face_likeness.json',
+      weights: 'https://example.org/realnvp/faces64-0123456789abcdef.safetensors',
+      attributes: 'https://example.org/realnvp/attributes-89abcdef01234567.safetensors',
+      likeness: 'https://example.org/realnvp/face_likeness-fedcba9876543210.json',
       faces: null,
       workers: null,
       notices: [],
@@ -48,8 +54,8 @@ describe('readParams', () => {
 
   test('an address the page cannot download is ignored, with a notice', () => {
     const p = read('?weights=&attributes=ftp://host/a');
-    assert.equal(p.weights, 'https://example.org/realnvp/faces64.safetensors');
-    assert.equal(p.attributes, 'https://example.org/realnvp/attributes.safetensors');
+    assert.equal(p.weights, 'https://example.org/realnvp/faces64-0123456789abcdef.safetensors');
+    assert.equal(p.attributes, 'https://example.org/realnvp/attributes-89abcdef01234567.safetensors');
     assert.deepEqual(p.notices, [
       '?weights= is not an address the page can download, so it loads the shipped model (faces64.safetensors).',
       '?attributes=ftp://host/a is not an address the page can download, so it loads the shipped directions (attributes.safetensors).',

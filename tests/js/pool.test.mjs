@@ -25,7 +25,7 @@ class FakeWorker {
 globalThis.Worker = FakeWorker;
 
 const LIMITS = { maxFaces: 256, maxCpuWorkers: 8 };
-const URLS = { glue: 'glue.js', wasm: 'module.wasm' };
+const URLS = { glue: 'glue.js', wasm: 'module.wasm', cpuGlue: 'cpu-glue.js', cpuWasm: 'cpu-module.wasm' };
 
 function newPool(backend = 'auto') {
   const workers = [];
@@ -44,7 +44,7 @@ function cpuPool(count) {
   first.reply({ type: REPLY.LIMITS, limits: LIMITS });
   p.pool.setCpuWorkers(count);
   first.reply({ type: REPLY.BACKEND, kind: 'cpu', adapter: 'burn flex, wasm', software: false, reason: 'asked' });
-  first.reply({ type: REPLY.SHARE, module: 'MODULE', weights: new Uint8Array(4), attributes: null, likeness: null });
+  first.reply({ type: REPLY.SHARE, glue: 'cpu-glue.js', module: 'MODULE', weights: new Uint8Array(4), attributes: null, likeness: null });
   for (const w of started) w.reply({ type: REPLY.READY, ...(w === first ? { info: {} } : { helper: true, timings: {} }) });
   return { ...p, first };
 }
@@ -60,7 +60,7 @@ describe('WorkerPool start-up', () => {
     assert.ok(started[0].url.endsWith('/web/worker.js'), started[0].url);
     assert.deepEqual(started[0].options, { type: 'module' });
     assert.deepEqual(started[0].sent, [{
-      type: REQUEST.INIT, backend: 'webgpu', fallbackReason: null, weights: 'w.safetensors', attributes: null, likeness: 'l.json', glue: 'glue.js', wasm: 'module.wasm',
+      type: REQUEST.INIT, backend: 'webgpu', fallbackReason: null, weights: 'w.safetensors', attributes: null, likeness: 'l.json', glue: 'glue.js', wasm: 'module.wasm', cpuGlue: 'cpu-glue.js', cpuWasm: 'cpu-module.wasm',
     }]);
   });
 
@@ -76,7 +76,7 @@ describe('WorkerPool start-up', () => {
     assert.equal(workers[1].workers, 3);
     assert.equal(started.length, 3);
     for (const helper of started.slice(1)) {
-      assert.deepEqual(helper.sent[0], { type: REQUEST.INIT, glue: 'glue.js', module: 'MODULE', weights: new Uint8Array(4), attributes: null, likeness: null });
+      assert.deepEqual(helper.sent[0], { type: REQUEST.INIT, glue: 'cpu-glue.js', module: 'MODULE', weights: new Uint8Array(4), attributes: null, likeness: null });
     }
     assert.equal(first.sent.length, 1);
   });
@@ -100,7 +100,7 @@ describe('WorkerPool start-up', () => {
     first.reply({ type: REPLY.LIMITS, limits: LIMITS });
     pool.setCpuWorkers(3);
     first.reply({ type: REPLY.BACKEND, kind: 'cpu', adapter: 'burn flex, wasm', software: false, reason: 'asked' });
-    first.reply({ type: REPLY.SHARE, module: 'MODULE', weights: new Uint8Array(1), attributes: null, likeness: null });
+    first.reply({ type: REPLY.SHARE, glue: 'cpu-glue.js', module: 'MODULE', weights: new Uint8Array(1), attributes: null, likeness: null });
     started[1].reply({ type: REPLY.FATAL, message: 'out of memory', gpuBroken: false });
     assert.equal(started[1].terminated, true);
     assert.deepEqual(workers.map((m) => [m.type, m.workers]), [[REPLY.LIMITS, undefined], [REPLY.BACKEND, 3], [REPLY.BACKEND, 2]]);

@@ -1,14 +1,16 @@
 // @ts-check
-// A worker's start-up (REQUEST.INIT). The first worker downloads the wasm and the weights,
-// says the limits as soon as the wasm runs, picks the backend (web/worker/backend-choice.js)
-// and, on the CPU, shares the compiled module and the weight bytes so that the helpers start
+// A worker's start-up (REQUEST.INIT). The first worker picks the backend
+// (web/worker/backend-choice.js), downloads the weights and the wasm module for that backend at
+// once (from its Cache API copy on a second visit: web/worker/asset-cache.js), compiling the wasm
+// as it arrives, says the limits as soon as the wasm runs, starts the backend and, on the CPU, shares the compiled module and the weight bytes so that the helpers start
 // without downloading anything (the pool starts as many as it plans, maybe none). A helper
 // instantiates that module and loads its own copy of the model.
 
 import { REPLY } from '../messages.js';
 import { browserGpu, chooseBackend } from './backend-choice.js';
 import { post, status } from './channel.js';
-import { fetchSideFile, fetchWithProgress } from './download.js';
+import { openAssetCache } from './asset-cache.js';
+import { Progress, compileWasm, download, fetchSideFile } from './download.js';
 import { state } from './state.js';
 import { describe, instantiate } from './wasm.js';
 import { explainWebgpuFailure } from './webgpu-failure.js';
@@ -25,21 +27,37 @@ export function init(msg) {
 async function initFirst(msg) {
   /** @type {Record<string, number>} */
   const timings = {};
+  const start = performance.now();
+  const cache = await openAssetCache();
+  const progress = new Progress();
+  status('Downloading the wasm module and the weights…');
+  // Every download at once: the weights and side files arrive while the wasm compiles and the
+  // backend starts. (A failure is reported where it is awaited, not as an unhandled rejection.)
+  const weightsAsked = download(msg.weights, 'weights', cache, progress);
+  weightsAsked.then(() => (timings.weightsFetchMs = performance.now() - start), () => {});
+  const sideFilesAsked = Promise.all([
+    fetchSideFile(msg.attributes, 'the attribute file', 'no attribute file for this weight file (add ?attributes=URL)', cache),
+    fetchSideFile(msg.likeness, 'the face-likeness file', 'no face-likeness file for this weight file (make one with `realnvp likeness --write`, then add ?likeness=URL)', cache),
+  ]);
+  sideFilesAsked.catch(() => {});
+  // The backend first (JavaScript alone can tell): on the CPU the module without WebGPU, a
+  // quarter of the download; where WebGPU is to be tried, the full one (which still falls back
+  // to its CPU backend if WebGPU fails to start).
   let t = performance.now();
-  status('Downloading the wasm module…');
-  const wasmBytes = await fetchWithProgress(msg.wasm, 'wasm');
-  timings.wasmFetchMs = performance.now() - t;
+  let { reason, detail, adapter } = await chooseBackend(msg.backend, msg.fallbackReason, browserGpu());
+  timings.backendChoiceMs = performance.now() - t;
+  const glue = reason === null ? msg.glue : msg.cpuGlue;
+  // Compiled here, once, while it downloads: helpers instantiate this same module (a Module can be posted).
+  const { module, bytes: wasmBytes, kept: wasmKept } = await compileWasm(reason === null ? msg.wasm : msg.cpuWasm, cache, progress);
+  timings.wasmCompileMs = performance.now() - start;
   t = performance.now();
-  // Compiled here, once: helpers instantiate this same module (a Module can be posted).
-  const module = await WebAssembly.compile(wasmBytes);
-  const { wasm, memory } = await instantiate(msg.glue, module);
+  const { wasm, memory } = await instantiate(glue, module);
   Object.assign(state, { wasm, memory });
   timings.wasmInitMs = performance.now() - t;
   const limits = wasm.limits();
   post({ type: REPLY.LIMITS, limits });
 
   t = performance.now();
-  let { reason, detail, adapter } = await chooseBackend(msg.backend, msg.fallbackReason, browserGpu());
   status(reason ? 'Starting the CPU backend…' : 'Starting WebGPU…');
   const backend = await wasm.Backend.init(reason !== null);
   state.backend = backend;
@@ -52,15 +70,12 @@ async function initFirst(msg) {
 
   t = performance.now();
   status('Downloading the weights…');
-  const weights = await fetchWithProgress(msg.weights, 'weights');
-  timings.weightsFetchMs = performance.now() - t;
-  const [attributeFile, likenessFile] = await Promise.all([
-    fetchSideFile(msg.attributes, 'the attribute file', 'no attribute file for this weight file (add ?attributes=URL)'),
-    fetchSideFile(msg.likeness, 'the face-likeness file', 'no face-likeness file for this weight file (make one with `realnvp likeness --write`, then add ?likeness=URL)'),
-  ]);
+  const { bytes: weights, kept: weightsKept } = await weightsAsked;
+  const [attributeFile, likenessFile] = await sideFilesAsked;
+  timings.weightsWaitMs = performance.now() - t;
   // Before this worker's own load, so that the helpers load theirs at the same time. The
   // weights are copied (posting clones them); the module is shared, not recompiled.
-  if (kind === 'cpu') post({ type: REPLY.SHARE, module, weights, attributes: attributeFile.bytes, likeness: likenessFile.bytes });
+  if (kind === 'cpu') post({ type: REPLY.SHARE, glue, module, weights, attributes: attributeFile.bytes, likeness: likenessFile.bytes });
   t = performance.now();
   status('Loading the model…');
   const model = wasm.Model.load(backend, weights);
@@ -77,7 +92,8 @@ async function initFirst(msg) {
     likenessNote,
     heatmapStops: Array.from(wasm.heatmapStops(HEATMAP_STOPS)),
     weightsBytes: weights.byteLength,
-    wasmBytes: wasmBytes.byteLength,
+    wasmBytes,
+    kept: { wasm: wasmKept, weights: weightsKept },
     timings,
   });
 }
