@@ -81,9 +81,8 @@ export function main(full) {
   wireScore(client);
   wireFacePanel(client);
   setStatus('Starting…');
-  // The core test first: the model's workers would compete with it for the cores (even a
-  // worker that only downloads and compiles made it count one core of two, in 2 of 6 cold
-  // visits: BENCHMARKS.md, "First visit after the changes").
+  // The core test first: the model's workers would compete with it for the cores. (Running it
+  // beside the first worker's downloads was tried: BENCHMARKS.md, "First visit after the changes".)
   measureCores().then(() => client.start(params.backend));
 }
 

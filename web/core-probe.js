@@ -11,8 +11,9 @@
 // best of each kept: anything else running on the machine only takes work away, never adds
 // it. First the threads run some windows together, uncounted, for the JIT (a tier-up makes the
 // same code several times faster, each thread's on its own). About 0.3 to 0.5 s in all, before
-// the model's workers start, so nothing of the page competes with it. Its counts are remembered
-// (localStorage) for a week in this browser: a second visit starts the model without the wait.
+// the model's workers start, so nothing of the page competes with it. A test that found every
+// reported core is remembered (localStorage) for a week in this browser: a second visit then
+// starts the model without the wait (coreTest).
 
 import { measuredCores } from './worker-plan.js';
 

@@ -69,7 +69,6 @@ function fetchable(value, base) {
  * @returns {Params}
  */
 export function readParams(search, base, shipped) {
-
   const params = new URLSearchParams(search);
   /** @type {string[]} */
   const notices = [];

@@ -85,7 +85,7 @@ describe('a second visit downloads no large file', () => {
     assert.ok(first.secure.caches, 'localhost is a secure context with the Cache API');
     assert.deepEqual(first.kept, { wasm: false, weights: false });
     const large = largeRequests(served.requests);
-    for (const kind of [/_bg-?[0-9a-f]*\.wasm$|\.wasm$/, /faces64-[0-9a-f]+\.safetensors$/, /attributes-[0-9a-f]+\.safetensors$/, /face_likeness-[0-9a-f]+\.json$/]) {
+    for (const kind of [/\.wasm$/, /faces64-[0-9a-f]+\.safetensors$/, /attributes-[0-9a-f]+\.safetensors$/, /face_likeness-[0-9a-f]+\.json$/]) {
       assert.ok(large.some((r) => kind.test(r)), `a request matching ${kind} in ${JSON.stringify(large)}`);
     }
     assert.ok(first.stats.std > 1, 'the first grid holds a face');

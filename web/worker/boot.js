@@ -1,9 +1,10 @@
 // @ts-check
 // A worker's start-up (REQUEST.INIT). The first worker picks the backend
 // (web/worker/backend-choice.js), downloads the weights and the wasm module for that backend at
-// once (from its Cache API copy on a second visit: web/worker/asset-cache.js), compiling the wasm
-// as it arrives, says the limits as soon as the wasm runs, starts the backend and, on the CPU, shares the compiled module and the weight bytes so that the helpers start
-// without downloading anything (the pool starts as many as it plans, maybe none). A helper
+// once (from its Cache API copy on a second visit: web/worker/asset-cache.js), compiling the
+// wasm as it arrives, says the limits as soon as the wasm runs, starts the backend and, on the
+// CPU, shares the compiled module and the weight bytes so that the helpers start without
+// downloading anything (the pool starts as many as it plans, maybe none). A helper
 // instantiates that module and loads its own copy of the model.
 
 import { REPLY } from '../messages.js';

@@ -111,9 +111,9 @@ const sizeOf = (r) => (r.headers.get('Content-Encoding') ? 0 : Number(r.headers.
  */
 export async function download(url, what, cache, progress) {
   const { response, kept } = await open(url, what, cache);
+  // Kept in the background, from a second reader of the same body, as the other files are.
+  if (!kept) void keep(cache, url, response.clone());
   const bytes = await readAll(/** @type {ReadableStream<Uint8Array>} */ (response.body), what, sizeOf(response), progress);
-  // Kept in the background: the model loads meanwhile (the Response reads a copy of the bytes).
-  if (!kept) void keep(cache, url, new Response(bytes.slice(), { headers: { 'Content-Type': response.headers.get('Content-Type') ?? 'application/octet-stream' } }));
   return { bytes, kept };
 }
 
