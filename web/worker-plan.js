@@ -15,9 +15,10 @@ const MB_PER_WORKER = 200;
 export const workerCount = (n) => `${n} worker${n === 1 ? '' : 's'}`;
 
 /**
- * What the core test counted (web/core-probe.js): pieces of arithmetic finished in one window of
- * time by one of `threads` threads alone (`solo`, the best of three) and by each of them when
- * all ran in the same window (`parallel`, the best window of three).
+ * What the core test counted (web/core-probe.js): pieces of arithmetic one thread finishes in
+ * one window of time on a free core (`solo`: the most any thread did in a window, alone or
+ * beside the others) and by each of `threads` threads when all ran in the same window
+ * (`parallel`, the best window of three).
  * @typedef {{ threads: number, solo: number, parallel: number[] }} ProbeCounts
  */
 
@@ -30,8 +31,10 @@ export const workerCount = (n) => `${n} worker${n === 1 ? '' : 's'}`;
  */
 export function measuredCores({ threads, solo, parallel }) {
   const total = parallel.reduce((a, b) => a + b, 0);
-  if (!(solo > 0) || !(total > 0)) return 1;
-  return Math.min(threads, Math.max(1, Math.ceil(total / solo - 0.25)));
+  // No thread does more than one core's work: one that did more than `solo` shows it short.
+  const one = Math.max(solo, ...parallel);
+  if (!(one > 0) || !(total > 0)) return 1;
+  return Math.min(threads, Math.max(1, Math.ceil(total / one - 0.25)));
 }
 
 /**

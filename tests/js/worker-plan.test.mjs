@@ -90,6 +90,14 @@ describe('measuredCores', () => {
     assert.equal(measuredCores({ threads: 4, solo: 100, parallel: [70, 60, 60, 56] }), 3);
   });
 
+  test('a thread that did more beside the others than the solo count sets the measure', () => {
+    // WebKitGTK in a CI run on 2 cores: solo 780, and one of 4 threads did 799 beside the
+    // others. 1770 in all is 2.2 times 799: 2 cores (against 780 it read as 3).
+    assert.equal(measuredCores({ threads: 4, solo: 780, parallel: [331, 302, 338, 799] }), 2);
+    assert.equal(measuredCores({ threads: 2, solo: 50, parallel: [100, 100] }), 2);
+    assert.equal(measuredCores({ threads: 2, solo: 50, parallel: [100, 10] }), 1);
+  });
+
   test('between 1 and the threads tested, whatever the counts say', () => {
     assert.equal(measuredCores({ threads: 2, solo: 100, parallel: [300, 300] }), 2);
     assert.equal(measuredCores({ threads: 2, solo: 100, parallel: [1, 1] }), 1);
