@@ -22,13 +22,23 @@ pub fn native_gpu() -> Result<Device, String> {
     }
 }
 
-/// WebGPU if the browser offers a working adapter, else `Err` with the reason.
+/// WebGPU if the browser offers a working adapter, else `Err` with the reason. The device
+/// starts once per wasm instance (cubecl refuses to register its runtime twice); later calls
+/// get the same device.
 #[cfg(all(target_family = "wasm", feature = "webgpu"))]
 pub async fn webgpu() -> Result<Device, String> {
-    Device::wgpu_options()
+    thread_local! {
+        static STARTED: std::cell::RefCell<Option<Device>> = const { std::cell::RefCell::new(None) };
+    }
+    if let Some(device) = STARTED.with_borrow(Clone::clone) {
+        return Ok(device);
+    }
+    let device = Device::wgpu_options()
         .init_async()
         .await
-        .map_err(|e| format!("{e}"))
+        .map_err(|e| format!("{e}"))?;
+    STARTED.set(Some(device.clone()));
+    Ok(device)
 }
 
 /// The page's CPU module (page-cpu/) has no WebGPU backend: the page loads it only for the CPU.

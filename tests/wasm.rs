@@ -66,6 +66,127 @@ async fn fixture_matches_native_on_webgpu() {
     check(device, "webgpu").await;
 }
 
+/// Deterministic values in [-1, 1) (a small LCG: no RNG dependency in the test).
+fn filled(n: usize, seed: u64) -> Vec<f32> {
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    (0..n)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+        })
+        .collect()
+}
+
+// The page's WebGPU convolution (src/model/gpu_conv/) against burn's own conv2d on the same
+// device: odd sizes (partial tiles on every side), few and many channels, each fusion.
+#[cfg(feature = "webgpu")]
+#[wasm_bindgen_test]
+async fn gpu_conv_matches_burn_conv2d_on_webgpu() {
+    use burn::tensor::TensorData;
+    use burn::tensor::activation::relu;
+    use burn::tensor::module::conv2d;
+    use burn::tensor::ops::ConvOptions;
+
+    let device = realnvp::device::webgpu()
+        .await
+        .expect("headless Chromium offers a WebGPU adapter");
+    let shapes = [
+        (2, 5, 7, 5, 9),
+        (1, 64, 64, 8, 8),
+        (2, 64, 12, 16, 16),
+        (1, 3, 64, 32, 32),
+        (3, 12, 70, 2, 3),
+    ];
+    for (i, &(b, cin, cout, h, w)) in shapes.iter().enumerate() {
+        let seed = i as u64 * 10;
+        let x = Tensor::<4>::from_data(
+            TensorData::new(filled(b * cin * h * w, seed), [b, cin, h, w]),
+            &device,
+        );
+        let k = Tensor::<4>::from_data(
+            TensorData::new(filled(cout * cin * 9, seed + 1), [cout, cin, 3, 3]),
+            &device,
+        );
+        let bias = Tensor::<1>::from_data(TensorData::new(filled(cout, seed + 2), [cout]), &device);
+        let r = Tensor::<4>::from_data(
+            TensorData::new(filled(b * cout * h * w, seed + 3), [b, cout, h, w]),
+            &device,
+        );
+        for relu_input in [false, true] {
+            for residual in [None, Some(r.clone())] {
+                let input = if relu_input {
+                    relu(x.clone())
+                } else {
+                    x.clone()
+                };
+                let mut want = conv2d(
+                    input,
+                    k.clone(),
+                    Some(bias.clone()),
+                    ConvOptions::new([1, 1], [1, 1], [1, 1], 1),
+                );
+                if let Some(r) = &residual {
+                    want = want + r.clone();
+                }
+                let label = format!(
+                    "[{b}, {cin}, {h}, {w}] -> {cout}, relu {relu_input}, residual {}",
+                    residual.is_some()
+                );
+                let got = realnvp::model::gpu_conv::conv3x3(
+                    x.clone(),
+                    k.clone(),
+                    bias.clone(),
+                    relu_input,
+                    residual,
+                );
+                assert_eq!(got.dims(), [b, cout, h, w], "{label}");
+                // Sums of up to 576 products of values below 1: f32 rounding, in either order.
+                let err = values((got - want).abs().max()).await[0];
+                assert!(err <= 1e-4, "{label}: largest difference {err}");
+            }
+        }
+    }
+}
+
+// The folded model on WebGPU with the page's convolution scores and samples as with burn's.
+#[cfg(feature = "webgpu")]
+#[wasm_bindgen_test]
+async fn folded_model_on_webgpu_matches_burn_conv2d() {
+    use realnvp::model::cpu_conv::CpuConv;
+
+    let device = realnvp::device::webgpu()
+        .await
+        .expect("headless Chromium offers a WebGPU adapter");
+    let load = || {
+        load_model(WEIGHTS, &device)
+            .expect("fixture weights load")
+            .model
+    };
+    let ours = load().fold_weight_norm();
+    let burns = load().fold_weight_norm_with(CpuConv::Burn);
+    let pixels = fixture_pixels(4, 16, &device);
+    let a = values(ours.score(pixels.clone()).bits_per_dim).await;
+    let b = values(burns.score(pixels).bits_per_dim).await;
+    for (x, y) in a.iter().zip(&b) {
+        assert!(
+            (x - y).abs() <= 1e-4,
+            "bits/dim {x} (ours) vs {y} (burn's conv2d)"
+        );
+    }
+    let s = values(ours.sample(4, 0.7, 3)).await;
+    let t = values(burns.sample(4, 0.7, 3)).await;
+    let worst = s
+        .iter()
+        .zip(&t)
+        .map(|(x, y)| (x.round() - y.round()).abs())
+        .fold(0.0f32, f32::max);
+    assert!(worst <= 1.0, "sampled pixels differ by {worst} levels");
+}
+
 #[wasm_bindgen_test]
 async fn fixture_matches_native_on_wasm_cpu() {
     check(Device::flex(), "wasm cpu").await;

@@ -5,6 +5,7 @@ pub mod batch_norm;
 pub mod cost;
 pub mod coupling;
 pub mod cpu_conv;
+pub mod gpu_conv;
 pub mod interpolate;
 pub mod mask;
 pub mod multiscale;

@@ -46,6 +46,9 @@ pub struct WnConv {
     /// layer faster than burn-flex's `conv2d` (see `cpu_conv.rs`).
     #[module(skip)]
     pub cpu: Option<Arc<Conv3x3>>,
+    /// On the WebGPU device, run by `gpu_conv.rs`'s kernel rather than burn's `conv2d`.
+    #[module(skip)]
+    pub gpu: bool,
 }
 
 impl WnConv {
@@ -86,17 +89,20 @@ impl WnConv {
             bias: Param::from_tensor(Tensor::zeros([channels_out], device)),
             folded: None,
             cpu: None,
+            gpu: false,
         }
     }
 
     /// The same layer with its kernel computed once, for inference: every later call
     /// skips the norm. Gradients would no longer reach `v` and `g`, so never train it.
     /// `cpu_conv`: on burn's CPU backend, which kernel runs it ([`Conv3x3`] unless
-    /// [`CpuConv::Burn`]: burn's `conv2d`).
+    /// [`CpuConv::Burn`]: burn's `conv2d`); on the WebGPU device, [`CpuConv::Burn`] keeps
+    /// burn's `conv2d` and any other choice runs `gpu_conv.rs`'s kernel.
     pub fn fold(self, cpu_conv: CpuConv) -> Self {
         let kernel = self.kernel();
         let device = kernel.device();
         let on_cpu = device == crate::device::cpu() && !device.is_autodiff();
+        let gpu = cpu_conv != CpuConv::Burn && super::gpu_conv::runs_on(&device);
         let cpu = (cpu_conv != CpuConv::Burn && on_cpu).then(|| {
             let [cout, cin, _, _] = kernel.dims();
             Arc::new(Conv3x3::new(
@@ -110,6 +116,7 @@ impl WnConv {
         Self {
             folded: Some(kernel),
             cpu,
+            gpu,
             ..self
         }
     }
@@ -156,6 +163,16 @@ impl WnConv {
             return Tensor::from_data(
                 TensorData::new(out, [batch, cpu.channels_out(), h, w]),
                 &device,
+            );
+        }
+        #[cfg(all(target_family = "wasm", feature = "webgpu"))]
+        if self.gpu {
+            return super::gpu_conv::conv3x3(
+                x,
+                self.weight(),
+                self.bias.val(),
+                relu_input,
+                residual,
             );
         }
         let x = if relu_input { relu(x) } else { x };
