@@ -1,13 +1,21 @@
 #!/usr/bin/env node
-// ONNX Runtime Web (wasm backend) on the exported model, in headless Chromium: a 16-face grid
-// (sample graph, the page's first-grid latents: batch 16, and 16 x batch 1 unless --no-batch1)
-// and one photo's score (score graph, batch 1), median of --runs after --warmup, on 1 thread
-// and on all threads (navigator.hardwareConcurrency). Prints a JSON line and a Markdown table
-// row per configuration; also checks ORT Web's pixels and bits/dim against the Rust CLI when
-// python/check_onnx.py has written runs/onnx/check/reference.json.
+// ONNX Runtime Web on the exported model, in headless Chromium: a 16-face grid (sample graph,
+// the page's first-grid latents: batch 16, and 16 x batch 1 unless --no-batch1; neither with
+// --no-grid) and one photo's score (score graph, batch 1), median of --runs after --warmup.
+// Execution providers (--ep, default wasm; scripts/bench-ort-web/worker.mjs has the bundles):
+// wasm (CPU) on 1 thread and on all threads (navigator.hardwareConcurrency, --threads), and
+// webgpu (ORT's C++ WebGPU EP, the `onnxruntime-web/webgpu` bundle; its NHWC default gave wrong
+// results on SwiftShader), webgpu-nchw (the same EP with preferredLayout 'NCHW') and webgpu-jsep
+// (the JSEP WebGPU EP of the default `onnxruntime-web` bundle), one configuration each, on 1 wasm thread,
+// on the adapter ORT requests (headless Chromium gets --enable-unsafe-webgpu from
+// tests/e2e/harness.mjs; without a GPU that is SwiftShader, where a 16-face grid takes minutes:
+// --no-grid). Prints a JSON line and a Markdown table row per configuration; also checks ORT
+// Web's pixels and bits/dim against the Rust CLI when python/check_onnx.py has written
+// runs/onnx/check/reference.json (a 4-face sample and one score more; --no-check skips it).
 //
 //   .venv/bin/python python/export_onnx.py --check      # runs/onnx/*.onnx + the reference
 //   node scripts/bench-ort-web.mjs [--runs 3] [--warmup 1] [--threads 1,all] [--no-batch1]
+//     [--ep wasm,webgpu,webgpu-nchw,webgpu-jsep] [--no-grid] [--no-check]  (--ort-ep: = --ep)
 //   node scripts/bench-ort-web.mjs --serve [--port 8090]  # serve it for another browser
 //   node scripts/bench-page.mjs --ort ...                 # after the page's own backends
 //
@@ -39,20 +47,46 @@ export function startOrtServer(port = 0) {
   });
 }
 
-// threads: list of counts or 'all'. One fresh Chromium profile per configuration.
-export async function measureOrtWeb({ threads = ['1', 'all'], runs = 3, warmup = 1, batch1 = true } = {}) {
+export const ORT_EPS = ['wasm', 'webgpu', 'webgpu-nchw', 'webgpu-jsep'];
+const EP_NAMES = { webgpu: 'webgpu', 'webgpu-nchw': 'webgpu, NCHW layout', 'webgpu-jsep': 'webgpu (JSEP)' };
+
+function label(ep, t, adapter) {
+  if (ep === 'wasm') return `onnxruntime-web wasm, ${t === 'all' ? 'all threads' : `${t} thread${t === '1' ? '' : 's'}`}`;
+  const on = adapter
+    ? [adapter.vendor, adapter.architecture || adapter.device || adapter.description].filter(Boolean).join(' ')
+      + (adapter.isFallbackAdapter ? ', fallback adapter' : '')
+    : 'adapter unknown';
+  return `onnxruntime-web ${EP_NAMES[ep]} (${on})`;
+}
+
+// eps: execution providers (ORT_EPS); threads: list of counts or 'all', for wasm only (the
+// WebGPU ones run once, on 1 wasm thread). grid false: no grid timed; check false: no check
+// against the reference. One fresh Chromium profile per configuration.
+export async function measureOrtWeb({
+  eps = ['wasm'], threads = ['1', 'all'], runs = 3, warmup = 1, batch1 = true, grid = true, check = true,
+} = {}) {
+  for (const ep of eps) {
+    if (!ORT_EPS.includes(ep)) throw new Error(`unknown ONNX Runtime Web execution provider ${ep} (${ORT_EPS.join(', ')})`);
+  }
+  const configs = eps.flatMap((ep) => (ep === 'wasm' ? threads.map((t) => [ep, t]) : [[ep, '1']]));
   const { server, url } = await startOrtServer();
   const results = [];
   try {
-    for (const t of threads) {
+    for (const [ep, t] of configs) {
       const context = await launch();
       try {
         const { page, problems } = await openPage(context, url);
+        const warnings = [];
+        page.on('console', (msg) => {
+          if (msg.type() === 'warning') warnings.push(msg.text());
+        });
         await page.waitForFunction(() => window.ortBench !== undefined);
-        const config = { threads: t === 'all' ? 'all' : Number(t), runs, warmup, batch1 };
+        const config = { ep, threads: t === 'all' ? 'all' : Number(t), runs, warmup, batch1, grid, check };
         const result = await page.evaluate((c) => window.ortBench.run(c), config);
-        result.label = `onnxruntime-web wasm, ${t === 'all' ? 'all threads' : `${t} thread${t === '1' ? '' : 's'}`}`;
+        result.label = label(ep, t, result.adapter);
+        if (!check) result.checkSkipped = true;
         if (problems.length) result.consoleErrors = problems;
+        if (warnings.length) result.consoleWarnings = warnings;
         console.log(JSON.stringify(result));
         results.push(result);
       } finally {
@@ -67,7 +101,8 @@ export async function measureOrtWeb({ threads = ['1', 'all'], runs = 3, warmup =
 
 const ms = (v) => (v == null ? '–' : `${Math.round(v)}`);
 
-function checkCell(c) {
+function checkCell(c, skipped) {
+  if (skipped) return 'not checked (--no-check)';
   if (!c) return 'no reference (run python/check_onnx.py)';
   const verdict = c.pass ? 'PASS' : 'FAIL';
   return `${verdict}: bpd diff ${c.bitsPerDimDiff.toExponential(1)}, pixels max ${c.grid.maxDiff}, `
@@ -79,7 +114,7 @@ export function printOrtTable(results) {
   console.log(`\n| ONNX Runtime Web ${version} | threads (isolated) | 16-face grid, batch 16 (ms, median) | 16 faces, 16 x batch 1 (ms, median) | score, batch 1 (ms, median) | session create score/sample (ms) | check vs realnvp |`);
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const r of results) {
-    console.log(`| ${r.label} | ${r.threads} (${r.crossOriginIsolated ? 'yes' : 'no'}) | ${ms(r.grid16Ms.median)} | ${ms(r.grid1x16Ms?.median)} | ${ms(r.scoreMs.median)} | ${r.sessionMs.score} / ${r.sessionMs.sample} | ${checkCell(r.check)} |`);
+    console.log(`| ${r.label} | ${r.threads} (${r.crossOriginIsolated ? 'yes' : 'no'}) | ${ms(r.grid16Ms?.median)} | ${ms(r.grid1x16Ms?.median)} | ${ms(r.scoreMs.median)} | ${r.sessionMs.score} / ${r.sessionMs.sample} | ${checkCell(r.check, r.checkSkipped)} |`);
   }
 }
 
@@ -96,13 +131,17 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   if (args.includes('--serve')) {
     const { url } = await startOrtServer(Number(opt('port', 8090)));
     console.log(`ONNX Runtime Web ${ortWebVersion()} benchmark page at ${url} (Ctrl-C to stop);`
-      + ' in the console: await ortBench.run({ threads: "all", runs: 3, warmup: 1, batch1: true })');
+      + ' in the console: await ortBench.run({ ep: "wasm", threads: "all", runs: 3, warmup: 1, batch1: true })'
+      + ' (ep: wasm, webgpu, webgpu-nchw or webgpu-jsep; grid: false skips the grids, check: false the check)');
   } else {
     const results = await measureOrtWeb({
+      eps: opt('ep', opt('ort-ep', 'wasm')).split(','),
       threads: opt('threads', '1,all').split(','),
       runs: Number(opt('runs', 3)),
       warmup: Number(opt('warmup', 1)),
       batch1: !args.includes('--no-batch1'),
+      grid: !args.includes('--no-grid'),
+      check: !args.includes('--no-check'),
     });
     printOrtTable(results);
     process.exitCode = results.every((r) => r.check?.pass !== false) ? 0 : 1;

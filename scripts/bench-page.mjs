@@ -8,13 +8,17 @@
 //
 //   node scripts/bench-page.mjs [--runs 5] [--cpu-runs 2] [--score-runs N] [--backends webgpu,cpu]
 //     [--cpu-workers 1,2] [--photo face.jpg]
-//                               [--ort [--ort-runs 3] [--ort-threads 1,all]]
+//                               [--ort [--ort-runs 3] [--ort-threads 1,all] [--ort-ep wasm,webgpu]
+//                                      [--ort-no-grid]]
 //
 // --runs / --cpu-runs: 16-face generations and scores measured after the first grid.
 // The photo defaults to the one the end-to-end test writes (runs/e2e/face.jpg), else the
 // first LFW face in ../shared/data/faces.
 // --ort: then ONNX Runtime Web (wasm, 1 thread and all threads) on the exported model in the
 // same Chromium (scripts/bench-ort-web.mjs; needs runs/onnx from python/export_onnx.py --check).
+// --ort-ep: its execution providers, of wasm, webgpu, webgpu-nchw and webgpu-jsep (default wasm;
+// the WebGPU ones run once each, on the adapter ORT gets; scripts/bench-ort-web.mjs says which is
+// which); --ort-no-grid: only its score is timed (a 16-face grid takes minutes on SwiftShader).
 // --backends none: ONNX Runtime Web only.
 
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -46,6 +50,8 @@ if (!existsSync(PHOTO)) {
 const ORT = args.includes('--ort');
 const ORT_RUNS = Number(opt('ort-runs', 3));
 const ORT_THREADS = opt('ort-threads', '1,all').split(',');
+const ORT_EPS = opt('ort-ep', 'wasm').split(',');
+const ORT_GRID = !args.includes('--ort-no-grid');
 const TIMEOUT = 30 * 60_000;
 
 const median = (xs) => {
@@ -135,7 +141,7 @@ try {
 } finally {
   server.close();
 }
-const ortResults = ORT ? await measureOrtWeb({ threads: ORT_THREADS, runs: ORT_RUNS }) : [];
+const ortResults = ORT ? await measureOrtWeb({ eps: ORT_EPS, threads: ORT_THREADS, runs: ORT_RUNS, grid: ORT_GRID }) : [];
 const sizes = existsSync('dist') ? distSizes() : {};
 console.log(JSON.stringify({ dist: sizes }));
 

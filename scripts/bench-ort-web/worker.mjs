@@ -1,11 +1,34 @@
 // Runs the exported graphs (runs/onnx/{score,sample}.onnx, served under /onnx/) on ONNX
-// Runtime Web's wasm backend in a Web Worker, as the page runs its model in web/worker.js.
-// One worker per configuration: ORT reads env.wasm.numThreads once, when its wasm starts.
+// Runtime Web in a Web Worker, as the page runs its model in web/worker.js: on its wasm backend
+// (CPU) or on one of its two WebGPU execution providers. One worker per configuration: ORT
+// reads env.wasm.numThreads once, when its wasm starts, and a bundle is imported once.
 //
-// Message in: { threads, runs, warmup, batch1 }. Message out: { result } or { error }.
+// Message in: { ep, threads, runs, warmup, batch1, grid, check }. Message out: { result } or
+// { error }. ep picks the bundle from /ort/ (node_modules/onnxruntime-web/dist):
+//   wasm         ort.wasm.min.mjs    (`onnxruntime-web/wasm`), ort-wasm-simd-threaded.wasm
+//   webgpu       ort.webgpu.min.mjs  (`onnxruntime-web/webgpu`), ORT's C++ WebGPU EP on
+//                                    ort-wasm-simd-threaded.asyncify.wasm, its default layout
+//                                    (NHWC)
+//   webgpu-nchw  the same with { name: 'webgpu', preferredLayout: 'NCHW' }
+//   webgpu-jsep  ort.min.mjs         (`onnxruntime-web`, the default import), the JSEP WebGPU
+//                                    EP (kernels in JavaScript) on ort-wasm-simd-threaded.jsep.wasm
+// The WebGPU ones run on the adapter ORT requests itself (navigator.gpu.requestAdapter(), no
+// options), which the result names (`adapter`). On SwiftShader (2026-12-07, ORT Web 1.30.0)
+// plain `webgpu` scored a photo 24.59 bits/dim where realnvp says 3.0854 (graph optimisation
+// 'all' or 'disabled'; its 4-face sample off by up to 104 levels); webgpu-nchw and webgpu-jsep
+// gave 3.08538.
 
-import * as ort from '/ort/ort.wasm.min.mjs';
 import { latentShapes, sampleLatents } from './latents.mjs';
+
+const BUNDLES = {
+  wasm: { file: 'ort.wasm.min.mjs', provider: 'wasm' },
+  webgpu: { file: 'ort.webgpu.min.mjs', provider: 'webgpu' },
+  'webgpu-nchw': { file: 'ort.webgpu.min.mjs', provider: { name: 'webgpu', preferredLayout: 'NCHW' } },
+  'webgpu-jsep': { file: 'ort.min.mjs', provider: 'webgpu' },
+};
+
+/** @type {any} the bundle's module, imported by bench() */
+let ort;
 
 const IMAGE_SIZE = 64;
 const GRID = { n: 16, temperature: 0.7, seed: 1 }; // the page's first grid
@@ -103,31 +126,50 @@ async function check(reference, score, sample, photoPixels, photoRef) {
   };
 }
 
-async function bench({ threads, runs, warmup, batch1 }) {
+// What the WebGPU EP runs on: the adapter of ORT's device (GPUDevice.adapterInfo, else the
+// adapter ORT kept in env.webgpu.adapter), copied out of the GPUAdapterInfo (not cloneable).
+async function webgpuAdapter() {
+  const device = await ort.env.webgpu?.device;
+  const info = device?.adapterInfo ?? (await ort.env.webgpu?.adapter)?.info;
+  if (!info) return null;
+  const out = {};
+  for (const key of ['vendor', 'architecture', 'device', 'description', 'isFallbackAdapter']) {
+    if (info[key] !== undefined) out[key] = info[key];
+  }
+  if (device) out.features = [...device.features].sort();
+  return out;
+}
+
+async function bench({ ep = 'wasm', threads, runs, warmup, batch1, grid = true, check: checkOn = true }) {
+  const bundle = BUNDLES[ep];
+  if (!bundle) throw new Error(`unknown execution provider choice ${ep} (${Object.keys(BUNDLES).join(', ')})`);
+  ort = await import(`/ort/${bundle.file}`);
   // Set before the first session: ORT starts its wasm (and its thread pool) once.
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.wasmPaths = '/ort/';
-  const options = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
+  const options = { executionProviders: [bundle.provider], graphOptimizationLevel: 'all' };
   let t = performance.now();
   const score = await ort.InferenceSession.create('/onnx/score.onnx', options);
   const scoreSessionMs = performance.now() - t;
   t = performance.now();
   const sample = await ort.InferenceSession.create('/onnx/sample.onnx', options);
   const sampleSessionMs = performance.now() - t;
+  const adapter = ep === 'wasm' ? null : await webgpuAdapter();
 
   t = performance.now();
   const latents = sampleLatents(LATENT_SHAPES, GRID.n, GRID.temperature, GRID.seed);
   const latentsMs = performance.now() - t;
 
-  const reference = await fetchJson('/onnx/check/reference.json');
+  const reference = checkOn ? await fetchJson('/onnx/check/reference.json') : null;
   const photoRef = reference?.score.find((s) => s.file.startsWith('photo-')) ?? reference?.score[0];
   // The photo check_onnx.py cropped to 64x64, else the first face of a grid.
   const photoPixels = photoRef
     ? planar(await decodePng(`/onnx/check/${photoRef.file}`))
     : (await sample.run(latentFeeds(latents, 1))).pixels.data;
 
-  const grid16 = await timed(() => sample.run(latentFeeds(latents, GRID.n)), warmup, runs);
-  const grid1x16 = batch1
+  // grid false: no grid timed (a 16-face grid takes minutes on a software WebGPU adapter).
+  const grid16 = grid ? await timed(() => sample.run(latentFeeds(latents, GRID.n)), warmup, runs) : null;
+  const grid1x16 = grid && batch1
     ? await timed(async () => {
       for (let k = 0; k < GRID.n; k++) await sample.run(latentFeeds(latents, 1, k));
     }, warmup, runs)
@@ -138,7 +180,10 @@ async function bench({ threads, runs, warmup, batch1 }) {
   return {
     impl: 'onnxruntime-web',
     version: ort.env.versions?.web ?? ort.env.versions?.common ?? 'unknown',
-    backend: 'wasm',
+    backend: ep,
+    bundle: bundle.file,
+    executionProvider: bundle.provider,
+    adapter,
     threadsRequested: threads,
     threads: ort.env.wasm.numThreads, // ORT drops to 1 without cross-origin isolation
     crossOriginIsolated: self.crossOriginIsolated,
