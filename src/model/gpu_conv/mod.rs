@@ -229,7 +229,7 @@ mod tests {
                     assert!((x * y) as usize <= MAX_INVOCATIONS, "{t:?}");
                     let floats = t.c * (t.h + 2) * (t.w + 2) + t.c * 9 * t.m;
                     assert!(floats <= WORKGROUP_FLOATS, "{t:?}");
-                    assert!(t.m % PER_INVOCATION == 0 && t.h % t.rows == 0, "{t:?}");
+                    assert!(t.m.is_multiple_of(PER_INVOCATION) && t.h.is_multiple_of(t.rows), "{t:?}");
                     assert!(t.c >= 1 && t.c <= cin, "{t:?}");
                     let (gx, gy, _) = v.workgroups(1);
                     let patches = h.div_ceil(t.h) * w.div_ceil(t.w);
