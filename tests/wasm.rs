@@ -57,12 +57,18 @@ async fn check(device: Device, label: &str) {
     web_sys::console::log_1(&format!("{label}: fixture bits/dim {got:?} (native {want:?})").into());
 }
 
+/// The browser's WebGPU device (SwiftShader without a GPU), started once for all tests.
+#[cfg(feature = "webgpu")]
+async fn webgpu() -> Device {
+    realnvp::device::webgpu()
+        .await
+        .expect("headless Chromium offers a WebGPU adapter")
+}
+
 #[cfg(feature = "webgpu")]
 #[wasm_bindgen_test]
 async fn fixture_matches_native_on_webgpu() {
-    let device = realnvp::device::webgpu()
-        .await
-        .expect("headless Chromium offers a WebGPU adapter");
+    let device = webgpu().await;
     check(device, "webgpu").await;
 }
 
@@ -91,9 +97,7 @@ async fn gpu_conv_matches_burn_conv2d_on_webgpu() {
     use burn::tensor::module::conv2d;
     use burn::tensor::ops::ConvOptions;
 
-    let device = realnvp::device::webgpu()
-        .await
-        .expect("headless Chromium offers a WebGPU adapter");
+    let device = webgpu().await;
     let shapes = [
         (2, 5, 7, 5, 9),
         (1, 64, 64, 8, 8),
@@ -158,9 +162,7 @@ async fn gpu_conv_matches_burn_conv2d_on_webgpu() {
 async fn folded_model_on_webgpu_matches_burn_conv2d() {
     use realnvp::model::cpu_conv::CpuConv;
 
-    let device = realnvp::device::webgpu()
-        .await
-        .expect("headless Chromium offers a WebGPU adapter");
+    let device = webgpu().await;
     let load = || {
         load_model(WEIGHTS, &device)
             .expect("fixture weights load")
