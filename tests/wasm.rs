@@ -72,19 +72,10 @@ async fn fixture_matches_native_on_webgpu() {
     check(device, "webgpu").await;
 }
 
-/// Deterministic values in [-1, 1) (a small LCG: no RNG dependency in the test).
+/// Seeded values in [-1, 1).
 fn filled(n: usize, seed: u64) -> Vec<f32> {
-    let mut state = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..n)
-        .map(|_| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        })
-        .collect()
+    let mut rng = realnvp::rng::SeededRng::new(seed);
+    rng.uniforms(n).into_iter().map(|u| u * 2.0 - 1.0).collect()
 }
 
 // The page's WebGPU convolution (src/model/gpu_conv/) against burn's own conv2d on the same
