@@ -14,6 +14,8 @@
 //! different summation order; F(4x4, 3x3)'s hold up to 8 and 1/24, which costs some
 //! accuracy (BENCHMARKS.md and `tests/winograd.rs` measure both on the shipped model).
 
+use std::marker::PhantomData;
+
 use super::cpu_conv::{SendPtr, run_jobs};
 
 /// Tiles per job, so that small maps (8x8) pool several images into one product. Measured
@@ -22,19 +24,37 @@ use super::cpu_conv::{SendPtr, run_jobs};
 /// at 64 channels, about this machine's L2.
 const TILES_PER_JOB: usize = 64;
 
+/// Floats between one frequency's matrix and the next in a job's scratch. Unpadded, the 36
+/// matrices of F(4x4, 3x3) at 64 channels and 64 tiles lie 16 KB apart, a multiple of the L1
+/// cache's way size, so that the rows a transform reads or writes at one index all fall in
+/// one cache set; a cache line more spreads them over the sets.
+const PAD: usize = 16;
+
 /// The three matrices of one F(m x m, 3x3), `A = m + 2` points. Associated constants so
 /// that every coefficient is known when the transforms compile: zero terms drop out and
 /// ±1 become additions and subtractions.
 trait Tiling<const M: usize, const A: usize> {
+    /// The input transform's matrix: what [`Tiling::bt`] computes, which the tests check.
+    #[cfg(test)]
     const BT: [[f32; A]; A];
     const G: [[f32; 3]; A];
+    /// The output transform's matrix, likewise for [`Tiling::at`].
+    #[cfg(test)]
     const AT: [[f32; A]; M];
+
+    /// `Bᵀ x` lane by lane, factored into fewer operations than the matrix has non-zeros
+    /// (the tests hold it to `BT`).
+    fn bt<const L: usize>(x: &[[f32; L]; A]) -> [[f32; L]; A];
+
+    /// `Aᵀ x` lane by lane, likewise (held to `AT`).
+    fn at<const L: usize>(x: &[[f32; L]; A]) -> [[f32; L]; M];
 }
 
 /// F(2x2, 3x3), interpolation points 0, 1, -1, ∞.
 struct F2;
 
 impl Tiling<2, 4> for F2 {
+    #[cfg(test)]
     const BT: [[f32; 4]; 4] = [
         [1.0, 0.0, -1.0, 0.0],
         [0.0, 1.0, 1.0, 0.0],
@@ -47,13 +67,39 @@ impl Tiling<2, 4> for F2 {
         [0.5, -0.5, 0.5],
         [0.0, 0.0, 1.0],
     ];
+    #[cfg(test)]
     const AT: [[f32; 4]; 2] = [[1.0, 1.0, 1.0, 0.0], [0.0, 1.0, -1.0, -1.0]];
+
+    #[inline(always)]
+    fn bt<const L: usize>(x: &[[f32; L]; 4]) -> [[f32; L]; 4] {
+        let mut o = [[0f32; L]; 4];
+        for i in 0..L {
+            let [d0, d1, d2, d3] = [x[0][i], x[1][i], x[2][i], x[3][i]];
+            o[0][i] = d0 - d2;
+            o[1][i] = d1 + d2;
+            o[2][i] = d2 - d1;
+            o[3][i] = d1 - d3;
+        }
+        o
+    }
+
+    #[inline(always)]
+    fn at<const L: usize>(x: &[[f32; L]; 4]) -> [[f32; L]; 2] {
+        let mut o = [[0f32; L]; 2];
+        for i in 0..L {
+            let [m0, m1, m2, m3] = [x[0][i], x[1][i], x[2][i], x[3][i]];
+            o[0][i] = m0 + m1 + m2;
+            o[1][i] = m1 - m2 - m3;
+        }
+        o
+    }
 }
 
 /// F(4x4, 3x3), interpolation points 0, 1, -1, 2, -2, ∞.
 struct F4;
 
 impl Tiling<4, 6> for F4 {
+    #[cfg(test)]
     const BT: [[f32; 6]; 6] = [
         [4.0, 0.0, -5.0, 0.0, 1.0, 0.0],
         [0.0, -4.0, -4.0, 1.0, 1.0, 0.0],
@@ -70,12 +116,45 @@ impl Tiling<4, 6> for F4 {
         [1.0 / 24.0, -1.0 / 12.0, 1.0 / 6.0],
         [0.0, 0.0, 1.0],
     ];
+    #[cfg(test)]
     const AT: [[f32; 6]; 4] = [
         [1.0, 1.0, 1.0, 1.0, 1.0, 0.0],
         [0.0, 1.0, -1.0, 2.0, -2.0, 0.0],
         [0.0, 1.0, 1.0, 4.0, 4.0, 0.0],
         [0.0, 1.0, -1.0, 8.0, -8.0, 1.0],
     ];
+
+    /// 14 operations where `BT` has 22 non-zeros (sums shared between rows 1-2 and 3-4).
+    #[inline(always)]
+    fn bt<const L: usize>(x: &[[f32; L]; 6]) -> [[f32; L]; 6] {
+        let mut o = [[0f32; L]; 6];
+        for i in 0..L {
+            let [d0, d1, d2, d3, d4, d5] = [x[0][i], x[1][i], x[2][i], x[3][i], x[4][i], x[5][i]];
+            let (f, g) = (d4 - d2, d3 - d1);
+            o[0][i] = 4.0 * d0 - 5.0 * d2 + d4;
+            o[1][i] = (d3 + d4) - 4.0 * (d1 + d2);
+            o[2][i] = (d4 - d3) + 4.0 * (d1 - d2);
+            o[3][i] = f + 2.0 * g;
+            o[4][i] = f - 2.0 * g;
+            o[5][i] = 4.0 * d1 - 5.0 * d3 + d5;
+        }
+        o
+    }
+
+    /// 10 operations where `AT` has 18 non-zeros.
+    #[inline(always)]
+    fn at<const L: usize>(x: &[[f32; L]; 6]) -> [[f32; L]; 4] {
+        let mut o = [[0f32; L]; 4];
+        for i in 0..L {
+            let [m0, m1, m2, m3, m4, m5] = [x[0][i], x[1][i], x[2][i], x[3][i], x[4][i], x[5][i]];
+            let (a, b, c, d) = (m1 + m2, m1 - m2, m3 + m4, m3 - m4);
+            o[0][i] = m0 + a + c;
+            o[1][i] = b + 2.0 * d;
+            o[2][i] = a + 4.0 * c;
+            o[3][i] = b + 8.0 * d + m5;
+        }
+        o
+    }
 }
 
 /// Output tile size: F(2x2, 3x3) or F(4x4, 3x3).
@@ -292,12 +371,13 @@ fn job<const M: usize, const A: usize, T: Tiling<M, A>, const AVX512: bool>(
     // Phases of the rows a job reads: M arrays of (rows * tiles) values, a guard either end.
     let phase_len = (tile_rows.len() * M + 2) * tiles_wide + 2;
     // Every value is written before it is read: grow the buffer, never clear it.
-    let need = points * (cin + cout) * n + 2 * points * n + M * phase_len;
+    let (v_stride, m_stride) = (cin * n + PAD, cout * n + PAD);
+    let need = points * (v_stride + m_stride) + 2 * points * n + M * phase_len;
     if scratch.len() < need {
         scratch.resize(need, 0.0);
     }
-    let (v, rest) = scratch.split_at_mut(points * cin * n);
-    let (m, rest) = rest.split_at_mut(points * cout * n);
+    let (v, rest) = scratch.split_at_mut(points * v_stride);
+    let (m, rest) = rest.split_at_mut(points * m_stride);
     // The transforms' halfway values (the output side also holds its results there).
     let (half, rest) = rest.split_at_mut(2 * points * n);
     let phases = &mut rest[..M * phase_len];
@@ -319,14 +399,14 @@ fn job<const M: usize, const A: usize, T: Tiling<M, A>, const AVX512: bool>(
             }
             j += count;
         }
-        across::<M, A, T>(half, &mut v[ci * n..], cin * n, n);
+        across::<M, A, T>(half, &mut v[ci * n..], v_stride, n);
     }
     for xi in 0..points {
         let (u, v) = (
             &u[xi * cout * cin..][..cout * cin],
-            &v[xi * cin * n..][..cin * n],
+            &v[xi * v_stride..][..cin * n],
         );
-        let m = &mut m[xi * cout * n..][..cout * n];
+        let m = &mut m[xi * m_stride..][..cout * n];
         #[cfg(target_arch = "x86_64")]
         if AVX512 {
             // SAFETY: AVX512 is set only in `job_avx512`, which runs where the CPU has it.
@@ -337,7 +417,7 @@ fn job<const M: usize, const A: usize, T: Tiling<M, A>, const AVX512: bool>(
     }
     let (y, half) = half.split_at_mut(M * M * n);
     for co in 0..cout {
-        transform_output::<M, A, T>(&m[co * n..], cout * n, half, y, n);
+        transform_output::<M, A, T>(&m[co * n..], m_stride, half, y, n);
         for (j, row) in tile_rows.clone().enumerate() {
             let (b, ty) = (row / tiles_high, row % tiles_high);
             // SAFETY: this job alone writes output rows M ty .. M ty + M of image b.
@@ -643,7 +723,7 @@ fn columns_down<const M: usize, const A: usize, T: Tiling<M, A>>(
             _ => (0, start + 1),
         };
         let src = &phases[phase * phase_len + at..];
-        combine(&T::BT, src, tiles, &mut half[c * n + n_at..], A * n, tiles);
+        lanewise::<A, A, InputSide<M, A, T>>(src, tiles, &mut half[c * n + n_at..], A * n, tiles);
         // The first tile's column 0 and the last tile's column M + 1 lie outside the map
         // (the indices read there belong to the neighbouring row): their sums are zero.
         if c == 0 || c == A - 1 {
@@ -665,8 +745,7 @@ fn across<const M: usize, const A: usize, T: Tiling<M, A>>(
     n: usize,
 ) {
     for k in 0..A {
-        combine(
-            &T::BT,
+        lanewise::<A, A, InputSide<M, A, T>>(
             &half[A * k * n..],
             n,
             &mut v[A * k * v_stride..],
@@ -676,55 +755,102 @@ fn across<const M: usize, const A: usize, T: Tiling<M, A>>(
     }
 }
 
-/// `out[k * out_stride + i] = Σ_r coef[k][r] * src[r * stride + i]` for `i < len`; inlined
-/// where `coef` is a constant, so that zero terms vanish.
+/// One of a tiling's transforms, applied lane by lane: `R` rows in, `K` rows out.
+trait Lanewise<const R: usize, const K: usize> {
+    fn apply<const L: usize>(rows: &[[f32; L]; R]) -> [[f32; L]; K];
+}
+
+/// `Bᵀ x` of tiling `T`.
+struct InputSide<const M: usize, const A: usize, T>(PhantomData<T>);
+
+impl<const M: usize, const A: usize, T: Tiling<M, A>> Lanewise<A, A> for InputSide<M, A, T> {
+    #[inline(always)]
+    fn apply<const L: usize>(rows: &[[f32; L]; A]) -> [[f32; L]; A] {
+        T::bt(rows)
+    }
+}
+
+/// `Aᵀ x` of tiling `T`.
+struct OutputSide<const M: usize, const A: usize, T>(PhantomData<T>);
+
+impl<const M: usize, const A: usize, T: Tiling<M, A>> Lanewise<A, M> for OutputSide<M, A, T> {
+    #[inline(always)]
+    fn apply<const L: usize>(rows: &[[f32; L]; A]) -> [[f32; L]; M] {
+        T::at(rows)
+    }
+}
+
+/// `out[k * out_stride + i] = F(src[r * stride + i] for r < R)[k]` for `i < len`: `R` rows of
+/// `len` values in, `K` rows out.
+///
+/// These passes run on every channel of every tile, with a handful of operations per value:
+/// indexing checked value by value cost more than the arithmetic (the first version, with
+/// slices, ran 3.7x slower on data in L1). So the extents are checked once here, and the
+/// steps read and write through pointers, 16 lanes at a time (one AVX-512 register, four
+/// wasm SIMD ones), then 8, 4 and 1 for the rest.
 #[inline(always)]
-fn combine<const R: usize, const K: usize>(
-    coef: &[[f32; R]; K],
+fn lanewise<const R: usize, const K: usize, F: Lanewise<R, K>>(
     src: &[f32],
     stride: usize,
     out: &mut [f32],
     out_stride: usize,
     len: usize,
 ) {
-    let full = len - len % LANES;
-    let quads = len - len % 4;
-    combine_lanes::<R, K, LANES>(coef, src, stride, out, out_stride, 0..full);
-    combine_lanes::<R, K, 4>(coef, src, stride, out, out_stride, full..quads);
-    combine_lanes::<R, K, 1>(coef, src, stride, out, out_stride, quads..len);
+    assert!(
+        src.len() >= (R - 1) * stride + len,
+        "source rows out of range"
+    );
+    assert!(
+        out.len() >= (K - 1) * out_stride + len && (K == 1 || len <= out_stride),
+        "output rows out of range or overlapping"
+    );
+    let (src, out) = (src.as_ptr(), out.as_mut_ptr());
+    let mut i = 0;
+    // SAFETY (every step): lanes i .. i + L with i + L <= len, so rows r < R and k < K lie
+    // inside the extents asserted above.
+    while i + 16 <= len {
+        unsafe { lanewise_step::<R, K, F, 16>(src, stride, out, out_stride, i) };
+        i += 16;
+    }
+    if i + 8 <= len {
+        unsafe { lanewise_step::<R, K, F, 8>(src, stride, out, out_stride, i) };
+        i += 8;
+    }
+    if i + 4 <= len {
+        unsafe { lanewise_step::<R, K, F, 4>(src, stride, out, out_stride, i) };
+        i += 4;
+    }
+    while i < len {
+        unsafe { lanewise_step::<R, K, F, 1>(src, stride, out, out_stride, i) };
+        i += 1;
+    }
 }
 
-/// Values per step of [`combine`]: fixed-size arrays, which the compiler turns into vector
-/// registers (one AVX-512 register, four wasm SIMD ones).
-const LANES: usize = 16;
-
-/// [`combine`] on `range`, `L` values at a time (`range` a multiple of `L` long).
+/// Lanes `i .. i + L` of [`lanewise`].
+///
+/// # Safety
+/// `src + r * stride + i + L` (r < R) and `out + k * out_stride + i + L` (k < K) stay inside
+/// their allocations, and the source and output do not overlap.
 #[inline(always)]
-fn combine_lanes<const R: usize, const K: usize, const L: usize>(
-    coef: &[[f32; R]; K],
-    src: &[f32],
+unsafe fn lanewise_step<const R: usize, const K: usize, F: Lanewise<R, K>, const L: usize>(
+    src: *const f32,
     stride: usize,
-    out: &mut [f32],
+    out: *mut f32,
     out_stride: usize,
-    range: std::ops::Range<usize>,
+    i: usize,
 ) {
-    for i in range.step_by(L) {
-        // Plain loops rather than `array::from_fn`, which does not always inline.
-        let mut x = [[0f32; L]; R];
-        for (r, x) in x.iter_mut().enumerate() {
-            x.copy_from_slice(&src[r * stride + i..][..L]);
-        }
-        for (k, coef) in coef.iter().enumerate() {
-            let mut acc = [0f32; L];
-            for (x, &c) in x.iter().zip(coef) {
-                if c != 0.0 {
-                    for (acc, &x) in acc.iter_mut().zip(x) {
-                        *acc += c * x;
-                    }
-                }
-            }
-            out[k * out_stride + i..][..L].copy_from_slice(&acc);
-        }
+    let mut rows = [[0f32; L]; R];
+    for (r, row) in rows.iter_mut().enumerate() {
+        // SAFETY: in range by the caller's contract; unaligned reads of plain floats.
+        *row = unsafe { src.add(r * stride + i).cast::<[f32; L]>().read_unaligned() };
+    }
+    for (k, row) in F::apply(&rows).iter().enumerate() {
+        // SAFETY: as above.
+        unsafe {
+            out.add(k * out_stride + i)
+                .cast::<[f32; L]>()
+                .write_unaligned(*row)
+        };
     }
 }
 
@@ -756,8 +882,7 @@ fn transform_output<const M: usize, const A: usize, T: Tiling<M, A>>(
 ) {
     // Down the rows: half[A k + c] = Σ_r Aᵀ[k][r] m[A r + c].
     for c in 0..A {
-        combine(
-            &T::AT,
+        lanewise::<A, M, OutputSide<M, A, T>>(
             &m[c * m_stride..],
             A * m_stride,
             &mut half[c * n..],
@@ -767,7 +892,7 @@ fn transform_output<const M: usize, const A: usize, T: Tiling<M, A>>(
     }
     // Across: y[M k + l] = Σ_c Aᵀ[l][c] half[A k + c].
     for k in 0..M {
-        combine(&T::AT, &half[A * k * n..], n, &mut y[M * k * n..], n, n);
+        lanewise::<A, M, OutputSide<M, A, T>>(&half[A * k * n..], n, &mut y[M * k * n..], n, n);
     }
 }
 
@@ -808,6 +933,34 @@ fn scatter_tiles<const M: usize>(y: &[f32], n: usize, first: usize, rows: &mut [
 mod tests {
     use super::*;
     use crate::model::cpu_conv::{Conv3x3, CpuConv, max_abs_diff};
+
+    /// The factored transforms compute their matrices: each unit vector in, the matrix's
+    /// column out, on every lane count the passes use.
+    #[test]
+    fn factored_transforms_match_their_matrices() {
+        fn check<const M: usize, const A: usize, T: Tiling<M, A>>() {
+            check_lanes::<M, A, T, 1>();
+            check_lanes::<M, A, T, 4>();
+            check_lanes::<M, A, T, 16>();
+        }
+        fn check_lanes<const M: usize, const A: usize, T: Tiling<M, A>, const L: usize>() {
+            for j in 0..A {
+                let mut unit = [[0f32; L]; A];
+                unit[j] = [1.0; L];
+                let (bt, at) = (T::bt(&unit), T::at(&unit));
+                for i in 0..L {
+                    for (k, (got, want)) in bt.iter().zip(&T::BT).enumerate() {
+                        assert_eq!(got[i], want[j], "F({M}x{M}) Bᵀ[{k}][{j}], lane {i}");
+                    }
+                    for (k, (got, want)) in at.iter().zip(&T::AT).enumerate() {
+                        assert_eq!(got[i], want[j], "F({M}x{M}) Aᵀ[{k}][{j}], lane {i}");
+                    }
+                }
+            }
+        }
+        check::<2, 4, F2>();
+        check::<4, 6, F4>();
+    }
 
     /// Every instruction set this CPU has gives the im2col kernel's result, for both tile
     /// sizes, over uneven channel counts (the product kernel's row tails) and job sizes
