@@ -37,6 +37,8 @@ trait Tiling<const M: usize, const A: usize> {
     /// The input transform's matrix: what [`Tiling::bt`] computes, which the tests check.
     #[cfg(test)]
     const BT: [[f32; A]; A];
+    /// The kernel transform's matrix, likewise for [`Tiling::g`].
+    #[cfg(test)]
     const G: [[f32; 3]; A];
     /// The output transform's matrix, likewise for [`Tiling::at`].
     #[cfg(test)]
@@ -48,6 +50,9 @@ trait Tiling<const M: usize, const A: usize> {
 
     /// `Aᵀ x` lane by lane, likewise (held to `AT`).
     fn at<const L: usize>(x: &[[f32; L]; A]) -> [[f32; L]; M];
+
+    /// `G x` lane by lane, likewise (held to `G`).
+    fn g<const L: usize>(x: &[[f32; L]; 3]) -> [[f32; L]; A];
 }
 
 /// F(2x2, 3x3), interpolation points 0, 1, -1, ∞.
@@ -61,6 +66,7 @@ impl Tiling<2, 4> for F2 {
         [0.0, -1.0, 1.0, 0.0],
         [0.0, 1.0, 0.0, -1.0],
     ];
+    #[cfg(test)]
     const G: [[f32; 3]; 4] = [
         [1.0, 0.0, 0.0],
         [0.5, 0.5, 0.5],
@@ -93,6 +99,20 @@ impl Tiling<2, 4> for F2 {
         }
         o
     }
+
+    #[inline(always)]
+    fn g<const L: usize>(x: &[[f32; L]; 3]) -> [[f32; L]; 4] {
+        let mut o = [[0f32; L]; 4];
+        for i in 0..L {
+            let [g0, g1, g2] = [x[0][i], x[1][i], x[2][i]];
+            let (p, q) = ((g0 + g2) * 0.5, g1 * 0.5);
+            o[0][i] = g0;
+            o[1][i] = p + q;
+            o[2][i] = p - q;
+            o[3][i] = g2;
+        }
+        o
+    }
 }
 
 /// F(4x4, 3x3), interpolation points 0, 1, -1, 2, -2, ∞.
@@ -108,6 +128,7 @@ impl Tiling<4, 6> for F4 {
         [0.0, 2.0, -1.0, -2.0, 1.0, 0.0],
         [0.0, 4.0, 0.0, -5.0, 0.0, 1.0],
     ];
+    #[cfg(test)]
     const G: [[f32; 3]; 6] = [
         [1.0 / 4.0, 0.0, 0.0],
         [-1.0 / 6.0, -1.0 / 6.0, -1.0 / 6.0],
@@ -152,6 +173,23 @@ impl Tiling<4, 6> for F4 {
             o[1][i] = b + 2.0 * d;
             o[2][i] = a + 4.0 * c;
             o[3][i] = b + 8.0 * d + m5;
+        }
+        o
+    }
+
+    #[inline(always)]
+    fn g<const L: usize>(x: &[[f32; L]; 3]) -> [[f32; L]; 6] {
+        let mut o = [[0f32; L]; 6];
+        for i in 0..L {
+            let [g0, g1, g2] = [x[0][i], x[1][i], x[2][i]];
+            let (p, q) = (-(g0 + g2) * (1.0 / 6.0), g1 * (1.0 / 6.0));
+            let (r, s) = (g0 * (1.0 / 24.0) + g2 * (1.0 / 6.0), g1 * (1.0 / 12.0));
+            o[0][i] = g0 * (1.0 / 4.0);
+            o[1][i] = p - q;
+            o[2][i] = p + q;
+            o[3][i] = r + s;
+            o[4][i] = r - s;
+            o[5][i] = g2;
         }
         o
     }
@@ -577,69 +615,42 @@ mod avx512 {
 
 /// `U = G g Gᵀ` for every (co, ci), laid out `[ξ][co][ci]`.
 ///
-/// In f64, and pass by pass over a block of (co, ci) pairs at once: the block's 9 taps become 9
-/// rows, `G g` is `3 A` rows, each a sum of 3 scaled tap rows, and each of the `A²` frequencies
-/// a sum of 3 scaled `G g` rows. Every pass is a loop the compiler vectorises, over a block that
-/// stays in L1; the same products and sums per pair, in the same order, as a small matrix
-/// product per pair (which, scalar, took a quarter of a one-face `realnvp sample`: this runs at
-/// every load, in every page worker too).
+/// Sixteen (co, ci) pairs at a time, lane by lane: the 3x3 kernels' columns through
+/// [`Tiling::g`], then the rows of the result. This runs at every load, in every page worker
+/// too: done as a small f64 matrix product per pair it took a quarter of a one-face `realnvp
+/// sample`, and pass by pass over blocks of pairs in f64 still 18% (BENCHMARKS.md, issue 23).
 fn transform_kernel<const M: usize, const A: usize, T: Tiling<M, A>>(
     weight: &[f32],
     cin: usize,
     cout: usize,
 ) -> Vec<f32> {
-    const BLOCK: usize = 64;
+    const L: usize = 16;
     let plane = cout * cin;
     let mut u = vec![0f32; A * A * plane];
-    let mut taps = vec![0f64; 9 * BLOCK];
-    let mut gg = vec![0f64; A * 3 * BLOCK];
-    let mut acc = [0f64; BLOCK];
-    for first in (0..plane).step_by(BLOCK) {
-        let n = BLOCK.min(plane - first);
+    for first in (0..plane).step_by(L) {
+        let n = L.min(plane - first);
+        // taps[3 k + c][i]: row k, column c of pair first + i's kernel (zero past the end).
+        let mut taps = [[0f32; L]; 9];
         for (i, g) in weight[9 * first..9 * (first + n)]
             .chunks_exact(9)
             .enumerate()
         {
-            for (j, &tap) in g.iter().enumerate() {
-                taps[j * BLOCK + i] = tap as f64;
+            for (tap, &value) in taps.iter_mut().zip(g) {
+                tap[i] = value;
             }
         }
-        // (G g)[r][c] = sum_k G[r][k] g[k][c]
-        for (rc, out) in gg.chunks_exact_mut(BLOCK).enumerate() {
-            let (r, c) = (rc / 3, rc % 3);
-            out.fill(0.0);
-            for k in 0..3 {
-                axpy(
-                    &mut out[..n],
-                    T::G[r][k] as f64,
-                    &taps[(3 * k + c) * BLOCK..][..n],
-                );
-            }
-        }
-        // U[r][c] = sum_k (G g)[r][k] G[c][k]
-        for rc in 0..A * A {
-            let (r, c) = (rc / A, rc % A);
-            acc.fill(0.0);
-            for k in 0..3 {
-                axpy(
-                    &mut acc[..n],
-                    T::G[c][k] as f64,
-                    &gg[(3 * r + k) * BLOCK..][..n],
-                );
-            }
-            for (o, a) in u[rc * plane + first..][..n].iter_mut().zip(&acc) {
-                *o = *a as f32;
+        // gg[c][r] = (G g)[r][c]: G applied to each column of the kernel.
+        let gg: [[[f32; L]; A]; 3] =
+            std::array::from_fn(|c| T::g(&[taps[c], taps[3 + c], taps[6 + c]]));
+        // U[r][c] = Σ_k (G g)[r][k] G[c][k]: G applied to each row of G g.
+        for r in 0..A {
+            let row = T::g(&[gg[0][r], gg[1][r], gg[2][r]]);
+            for (c, values) in row.iter().enumerate() {
+                u[(A * r + c) * plane + first..][..n].copy_from_slice(&values[..n]);
             }
         }
     }
     u
-}
-
-/// `out += a x`.
-fn axpy(out: &mut [f64], a: f64, x: &[f64]) {
-    for (o, x) in out.iter_mut().zip(x) {
-        *o += x * a;
-    }
 }
 
 /// Input rows `M ty0 - 1 ..= M (ty0 + count)` of one channel (zero outside the map, ReLU
@@ -935,7 +946,7 @@ mod tests {
     use crate::model::cpu_conv::{Conv3x3, CpuConv, max_abs_diff};
 
     /// The factored transforms compute their matrices: each unit vector in, the matrix's
-    /// column out, on every lane count the passes use.
+    /// column out, on every lane count the passes use (and the kernel transform's).
     #[test]
     fn factored_transforms_match_their_matrices() {
         fn check<const M: usize, const A: usize, T: Tiling<M, A>>() {
@@ -948,6 +959,16 @@ mod tests {
                 let mut unit = [[0f32; L]; A];
                 unit[j] = [1.0; L];
                 let (bt, at) = (T::bt(&unit), T::at(&unit));
+                if j < 3 {
+                    let mut unit = [[0f32; L]; 3];
+                    unit[j] = [1.0; L];
+                    for (k, (got, want)) in T::g(&unit).iter().zip(&T::G).enumerate() {
+                        assert!(
+                            got.iter().all(|&v| v == want[j]),
+                            "F({M}x{M}) G[{k}][{j}]: {got:?}"
+                        );
+                    }
+                }
                 for i in 0..L {
                     for (k, (got, want)) in bt.iter().zip(&T::BT).enumerate() {
                         assert_eq!(got[i], want[j], "F({M}x{M}) Bᵀ[{k}][{j}], lane {i}");
