@@ -3,7 +3,7 @@
 //! (src/model/gpu_conv/) beside burn's conv2d, and an element-wise add for the cost of a pass.
 //! Each line is one chain of `reps` layers plus one read-back, in GFLOP/s of the convolution:
 //!
-//!   cargo test --release --target wasm32-unknown-unknown --test wasm_conv_bench -- --ignored --nocapture
+//!   cargo test --release --target wasm32-unknown-unknown --test wasm_conv_bench -- --include-ignored --nocapture
 #![cfg(all(target_family = "wasm", feature = "webgpu"))]
 use burn::tensor::activation::relu;
 use burn::tensor::module::conv2d;
