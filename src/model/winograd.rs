@@ -30,9 +30,9 @@ const TILES_PER_JOB: usize = 64;
 /// one cache set; a cache line more spreads them over the sets.
 const PAD: usize = 16;
 
-/// The three matrices of one F(m x m, 3x3), `A = m + 2` points. Associated constants so
-/// that every coefficient is known when the transforms compile: zero terms drop out and
-/// ±1 become additions and subtractions.
+/// One F(m x m, 3x3), `A = m + 2` points: its three transforms, lane by lane, with the sums
+/// that rows share computed once. The matrices are kept for the tests, which hold each
+/// transform to its matrix.
 trait Tiling<const M: usize, const A: usize> {
     /// The input transform's matrix: what [`Tiling::bt`] computes, which the tests check.
     #[cfg(test)]
