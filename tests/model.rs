@@ -11,6 +11,7 @@ use common::*;
 use realnvp::RealNvpConfig;
 use realnvp::model::batch_norm::FlowBatchNorm;
 use realnvp::model::coupling::{Coupling, CouplingSpec};
+use realnvp::model::cpu_conv::CpuConv;
 use realnvp::model::mask::MaskKind;
 use realnvp::model::preprocess::{to_logit, to_pixels};
 use realnvp::model::squeeze::{squeeze, unsqueeze};
@@ -327,14 +328,19 @@ fn folded_weight_norm_and_cpu_conv_give_the_same_scores_latents_and_samples() {
         .filter(|(x, y)| (*x - *y).abs() > 1.0)
         .count();
     assert_eq!(off, 0, "{off} sub-pixels differ by more than 1");
-    // The fold is a cached kernel, not a different one.
     let conv = &model.scales[0].checker[0].coupling.net.input;
     let folded_conv = &folded.scales[0].checker[0].coupling.net.input;
     assert!(conv.folded.is_none());
     // On the CPU device the folded model runs the model's own convolution (cpu_conv.rs), so
-    // the comparisons above check it against burn's conv2d.
+    // the comparisons above check it against burn's conv2d; the kernel is kept there alone.
     assert!(folded_conv.cpu.is_some());
-    assert_eq!(max_abs_diff(conv.weight(), folded_conv.weight()), 0.0);
+    assert!(folded_conv.folded.is_none());
+    // With burn's conv2d the fold is a cached kernel, not a different one.
+    let burn_folded = model.clone().fold_weight_norm_with(CpuConv::Burn);
+    let burn_conv = &burn_folded.scales[0].checker[0].coupling.net.input;
+    assert!(burn_conv.cpu.is_none());
+    assert!(burn_conv.folded.is_some());
+    assert_eq!(max_abs_diff(conv.weight(), burn_conv.weight()), 0.0);
 }
 
 #[test]

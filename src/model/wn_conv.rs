@@ -39,7 +39,8 @@ pub struct WnConv {
     pub g: Param<Tensor<1>>,
     pub bias: Param<Tensor<1>>,
     /// The kernel `g * v / ||v||` computed once by [`WnConv::fold`] for inference; `None`
-    /// while training. Not a parameter: the weight file holds `v` and `g`.
+    /// while training, and where `cpu` holds it. Not a parameter: the weight file holds `v`
+    /// and `g`.
     #[module(skip)]
     pub folded: Option<Tensor<4>>,
     /// On burn's CPU backend, the folded kernel laid out for [`Conv3x3`], which runs this
@@ -103,19 +104,25 @@ impl WnConv {
         let device = kernel.device();
         let on_cpu = device == crate::device::cpu() && !device.is_autodiff();
         let gpu = cpu_conv != CpuConv::Burn && super::gpu_conv::runs_on(&device);
-        let cpu = (cpu_conv != CpuConv::Burn && on_cpu).then(|| {
+        if cpu_conv != CpuConv::Burn && on_cpu {
             let [cout, cin, _, _] = kernel.dims();
-            Arc::new(Conv3x3::new(
-                f32_values(kernel.clone()),
+            // The kernel goes into `Conv3x3` whole, not kept beside it: the page's model
+            // load spends its time touching fresh memory (BENCHMARKS.md, issue 26), and
+            // `weight()` recomputes the kernel from `v` and `g` if anything asks.
+            let cpu = Conv3x3::new(
+                f32_values(kernel),
                 f32_values(self.bias.val()),
                 cin,
                 cout,
                 cpu_conv,
-            ))
-        });
+            );
+            return Self {
+                cpu: Some(Arc::new(cpu)),
+                ..self
+            };
+        }
         Self {
             folded: Some(kernel),
-            cpu,
             gpu,
             ..self
         }
