@@ -84,6 +84,7 @@ export class ModelClient {
       backend,
       fallbackReason,
       cpuWorkers: this.cpuWorkers,
+      cores: navigator.hardwareConcurrency || 1,
       onWorkers: (msg) => {
         if (pool === this.pool) this.onWorkers(msg);
       },

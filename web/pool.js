@@ -7,7 +7,9 @@
 // (the page then tells the pool how many CPU workers to run: setCpuWorkers), picks the
 // backend and, on the CPU, hands back the compiled WebAssembly.Module and the weight bytes
 // (SHARE); the pool then starts the helpers with them, while the first worker loads its own
-// model.
+// model, or, where every core runs a worker, after the first worker's first task (its first
+// face): helpers loading beside it took its core and doubled its load and first face
+// (BENCHMARKS.md, "Model load and the first face, from inside").
 //
 // Work is a job (a grid, a photo to decode, a crop to score) cut into tasks; a worker gets
 // one task at a time, whichever task is next when it becomes free. A grid is one task per
@@ -76,12 +78,15 @@ export class WorkerPool {
    * @param {string | null} options.fallbackReason why an earlier WebGPU start was given up
    * @param {number | null} options.cpuWorkers how many workers to run if the backend is the
    *   CPU; null until the page knows (setCpuWorkers, on REPLY.LIMITS)
+   * @param {number} options.cores the cores the browser reports (navigator.hardwareConcurrency):
+   *   with no core to spare for them, the helpers start after the first worker's first task
    * @param {(msg: import('./messages.js').WorkerNotice) => void} options.onWorkers replies about the workers
    * @param {(msg: import('./messages.js').JobNotice) => void} options.onJob replies about a job (the page's id)
    */
-  constructor({ urls, weights, attributes, likeness, backend, fallbackReason, cpuWorkers, onWorkers, onJob }) {
+  constructor({ urls, weights, attributes, likeness, backend, fallbackReason, cpuWorkers, cores, onWorkers, onJob }) {
     this.urls = urls;
     this.cpuWorkers = cpuWorkers;
+    this.cores = cores;
     this.onWorkers = onWorkers;
     this.onJob = onJob;
     /** @type {Member[]} */
@@ -103,6 +108,8 @@ export class WorkerPool {
     /** @type {import('./messages.js').BackendReply | null} */
     this.backendMsg = null;
     this.planned = 1; // workers the pool means to run (fewer if a helper fails to start)
+    /** @type {import('./messages.js').ShareReply | null} the first worker's module and files, until the helpers start */
+    this.share = null;
     /** @type {{ version: number, bytes: ArrayBuffer } | null} the last photo uploaded for scoring */
     this.scorePhoto = null;
     this.closed = false;
@@ -238,23 +245,34 @@ export class WorkerPool {
         this.onWorkers({ ...msg, workers: this.planned });
         return;
       case REPLY.SHARE:
-        for (let i = 1; i < this.planned; i++) {
-          const { module, weights, attributes, likeness } = msg;
-          this.spawn({ type: REQUEST.INIT, glue: msg.glue, module, weights, attributes, likeness }, false);
-        }
+        this.share = msg;
+        if (this.planned < this.cores) this.startHelpers();
         return;
       case REPLY.READY:
         member.ready = true;
         if (!msg.helper) this.onWorkers(msg);
         this.dispatch();
+        if (member.first && !member.task) this.startHelpers();
         return;
       case REPLY.FATAL:
         return this.onFatal(member, msg);
       case REPLY.IDLE:
         member.memoryBytes = msg.memoryBytes;
+        if (member.first) this.startHelpers();
         return this.onIdle(member, msg.id);
       default:
         return this.onResult(member, msg);
+    }
+  }
+
+  /** The helpers, with the first worker's compiled module and files (once). */
+  startHelpers() {
+    const share = this.share;
+    if (!share) return;
+    this.share = null;
+    for (let i = 1; i < this.planned; i++) {
+      const { module, weights, attributes, likeness } = share;
+      this.spawn({ type: REQUEST.INIT, glue: share.glue, module, weights, attributes, likeness }, false);
     }
   }
 

@@ -27,11 +27,12 @@ globalThis.Worker = FakeWorker;
 const LIMITS = { maxFaces: 256, maxCpuWorkers: 8 };
 const URLS = { glue: 'glue.js', wasm: 'module.wasm', cpuGlue: 'cpu-glue.js', cpuWasm: 'cpu-module.wasm' };
 
-function newPool(backend = 'auto') {
+/** A pool on a machine of `cores` cores (8: a core to spare for every helper's start-up). */
+function newPool(backend = 'auto', cores = 8) {
   const workers = [];
   const jobs = [];
   const pool = new WorkerPool({
-    urls: URLS, weights: 'w.safetensors', attributes: null, likeness: 'l.json', backend, fallbackReason: null, cpuWorkers: null,
+    urls: URLS, weights: 'w.safetensors', attributes: null, likeness: 'l.json', backend, fallbackReason: null, cpuWorkers: null, cores,
     onWorkers: (msg) => workers.push(msg), onJob: (msg) => jobs.push(msg),
   });
   return { pool, workers, jobs };
@@ -79,6 +80,44 @@ describe('WorkerPool start-up', () => {
       assert.deepEqual(helper.sent[0], { type: REQUEST.INIT, glue: 'cpu-glue.js', module: 'MODULE', weights: new Uint8Array(4), attributes: null, likeness: null });
     }
     assert.equal(first.sent.length, 1);
+  });
+
+  test('no core to spare: the helpers start once the first worker has done its first task', () => {
+    // As the page does: the first grid is asked for on the READY notice.
+    const pool = new WorkerPool({
+      urls: URLS, weights: 'w.safetensors', attributes: null, likeness: null, backend: 'auto', fallbackReason: null, cpuWorkers: null, cores: 2,
+      onWorkers: (msg) => msg.type === REPLY.READY && pool.submit(1, { kind: JOB.GENERATE, body: { n: 2, temperature: 0.7, seed: '1' } }),
+      onJob: () => {},
+    });
+    const first = started[0];
+    first.reply({ type: REPLY.LIMITS, limits: LIMITS });
+    pool.setCpuWorkers(2);
+    first.reply({ type: REPLY.BACKEND, kind: 'cpu', adapter: 'burn flex, wasm', software: false, reason: 'asked' });
+    first.reply({ type: REPLY.SHARE, glue: 'cpu-glue.js', module: 'MODULE', weights: new Uint8Array(4), attributes: null, likeness: null });
+    assert.equal(started.length, 1, 'no helper while the first worker loads');
+    first.reply({ type: REPLY.READY, info: {} });
+    const face = first.last();
+    assert.equal(face.type, REQUEST.DRAW);
+    assert.equal(started.length, 1, 'no helper while the first worker draws its first face');
+    first.reply({ type: REPLY.FACES, id: face.id, start: 0, count: 1, rgba: new Uint8Array(4), ms: 1 });
+    first.reply({ type: REPLY.IDLE, id: face.id, memoryBytes: 100 });
+    assert.equal(started.length, 2);
+    assert.deepEqual(started[1].sent[0], { type: REQUEST.INIT, glue: 'cpu-glue.js', module: 'MODULE', weights: new Uint8Array(4), attributes: null, likeness: null });
+    assert.equal(first.last().start, 1, 'the first worker goes on with the next face');
+    first.reply({ type: REPLY.IDLE, id: first.last().id, memoryBytes: 100 });
+    assert.equal(started.length, 2, 'the helpers start once');
+  });
+
+  test('no core to spare and nothing to draw yet: the helpers start when the first worker is ready', () => {
+    const { pool } = newPool('auto', 2);
+    const first = started[0];
+    first.reply({ type: REPLY.LIMITS, limits: LIMITS });
+    pool.setCpuWorkers(2);
+    first.reply({ type: REPLY.BACKEND, kind: 'cpu', adapter: 'burn flex, wasm', software: false, reason: 'asked' });
+    first.reply({ type: REPLY.SHARE, glue: 'cpu-glue.js', module: 'MODULE', weights: new Uint8Array(4), attributes: null, likeness: null });
+    assert.equal(started.length, 1);
+    first.reply({ type: REPLY.READY, info: {} });
+    assert.equal(started.length, 2);
   });
 
   test('one planned CPU worker: the share starts no helper', () => {

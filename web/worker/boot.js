@@ -74,8 +74,10 @@ async function initFirst(msg) {
   const { bytes: weights, kept: weightsKept } = await weightsAsked;
   const [attributeFile, likenessFile] = await sideFilesAsked;
   timings.weightsWaitMs = performance.now() - t;
-  // Before this worker's own load, so that the helpers load theirs at the same time. The
-  // weights are copied (posting clones them); the module is shared, not recompiled.
+  // Before this worker's own load, so that the helpers can load theirs at the same time (the
+  // pool starts them then if the machine has a core to spare for them, else after this
+  // worker's first face). The weights are copied (posting clones them); the module is shared,
+  // not recompiled.
   if (kind === 'cpu') post({ type: REPLY.SHARE, glue, module, weights, attributes: attributeFile.bytes, likeness: likenessFile.bytes });
   t = performance.now();
   status('Loading the model…');
