@@ -14,7 +14,7 @@
 // as many static hosts do; what a warm visit then downloads is what the page kept itself.
 
 import { join } from 'node:path';
-import { launch, metrics, waitReady } from '../tests/e2e/harness.mjs';
+import { launch, metrics, waitFirstFace, waitReady } from '../tests/e2e/harness.mjs';
 import { serve } from './serve.mjs';
 
 const args = process.argv.slice(2);
@@ -48,17 +48,7 @@ async function visit(context, url, sent) {
   const before = sent.bytes;
   const page = await context.newPage();
   await page.goto(url);
-  // The first tile of the grid holds a face once any of its pixels is drawn (opaque) and not
-  // the white gap.
-  const firstFaceMs = await page.waitForFunction(() => {
-    const canvas = /** @type {HTMLCanvasElement} */ (document.getElementById('samples'));
-    const side = Math.min(canvas.width, 66);
-    const data = canvas.getContext('2d').getImageData(0, 0, side, side).data;
-    for (let i = 0; i < data.length; i += 4) {
-      if (data[i + 3] === 255 && (data[i] !== 255 || data[i + 1] !== 255 || data[i + 2] !== 255)) return performance.now();
-    }
-    return false;
-  }, null, { timeout: TIMEOUT, polling: 50 }).then((h) => h.jsonValue());
+  const firstFaceMs = await waitFirstFace(page, TIMEOUT, 50);
   await waitReady(page, TIMEOUT);
   const readyMs = await page.evaluate(() => performance.now());
   await page.waitForFunction(() => window.realnvp.metrics.firstFacesMs !== null, null, { timeout: TIMEOUT, polling: 100 });

@@ -7,9 +7,9 @@
 //
 //   node scripts/trace-visit.mjs [--query '?workers=1'] [--flag --js-flags=--no-liftoff]
 //
-// The same first-face test as scripts/bench-first-visit.mjs, which gives the medians.
+// The first-face test is the harness's (waitFirstFace), as in scripts/bench-first-visit.mjs, which gives the medians.
 
-import { launch, metrics, waitReady } from '../tests/e2e/harness.mjs';
+import { launch, metrics, waitFirstFace, waitReady } from '../tests/e2e/harness.mjs';
 import { serve } from './serve.mjs';
 
 const args = process.argv.slice(2);
@@ -44,15 +44,7 @@ try {
       };
     });
     await page.goto(`${url}${QUERY}`);
-    const firstFaceMs = await page.waitForFunction(() => {
-      const canvas = /** @type {HTMLCanvasElement} */ (document.getElementById('samples'));
-      const side = Math.min(canvas.width, 66);
-      const data = canvas.getContext('2d').getImageData(0, 0, side, side).data;
-      for (let i = 0; i < data.length; i += 4) {
-        if (data[i + 3] === 255 && (data[i] !== 255 || data[i + 1] !== 255 || data[i + 2] !== 255)) return performance.now();
-      }
-      return false;
-    }, null, { timeout: TIMEOUT, polling: 20 }).then((h) => h.jsonValue());
+    const firstFaceMs = await waitFirstFace(page, TIMEOUT, 20);
     await waitReady(page, TIMEOUT);
     const log = await page.evaluate(() => /** @type {any} */ (window).workerLog);
     const m = await metrics(page);

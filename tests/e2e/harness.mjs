@@ -91,6 +91,21 @@ export async function waitReady(page, timeout) {
   await page.waitForFunction(() => window.realnvp?.ready === true, null, { timeout, polling: 250 });
 }
 
+// Ms from navigation until the first tile of the grid holds a face: any of its pixels drawn
+// (opaque) and not the white gap. Polled every `polling` ms (the benchmarks' first-face test).
+export async function waitFirstFace(page, timeout, polling) {
+  const handle = await page.waitForFunction(() => {
+    const canvas = /** @type {HTMLCanvasElement} */ (document.getElementById('samples'));
+    const side = Math.min(canvas.width, 66);
+    const data = canvas.getContext('2d').getImageData(0, 0, side, side).data;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] === 255 && (data[i] !== 255 || data[i + 1] !== 255 || data[i + 2] !== 255)) return performance.now();
+    }
+    return false;
+  }, null, { timeout, polling });
+  return handle.jsonValue();
+}
+
 async function generation(page, id) {
   return page.$eval(`#${id}`, (el) => Number(el.dataset.generation || 0));
 }
