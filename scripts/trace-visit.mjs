@@ -5,7 +5,10 @@
 // its time (a worker's `new`, then `limits`, `ready`, `faces:MS` where MS is the worker's own
 // time for that face, ...), and the first worker's start-up timings (metrics.load).
 //
-//   node scripts/trace-visit.mjs [--query '?workers=1'] [--flag --js-flags=--no-liftoff]
+//   node scripts/trace-visit.mjs [--query '?workers=1'] [--flag --js-flags=--no-liftoff] [--link 20:40]
+//
+// --link MBIT:MS: every response over one link of that speed after that latency (serve.mjs's
+// `link`, as in bench-first-visit.mjs).
 //
 // The first-face test is the harness's (waitFirstFace), as in scripts/bench-first-visit.mjs, which gives the medians.
 
@@ -19,9 +22,13 @@ const opt = (name) => {
 };
 const QUERY = opt('query') ?? '';
 const FLAG = opt('flag');
+const LINK = opt('link');
 const TIMEOUT = 10 * 60_000;
 
-const { server, url } = await serve('dist', 0, '127.0.0.1', {});
+const [mbit, latencyMs] = (LINK ?? '').split(':').map(Number);
+if (LINK && !(mbit > 0 && latencyMs >= 0)) throw new Error(`--link: "${LINK}" is not MBIT:MS`);
+const link = LINK ? { bitsPerSecond: mbit * 1e6, latencyMs } : null;
+const { server, url } = await serve('dist', 0, '127.0.0.1', { link });
 const context = await launch(FLAG ? [FLAG] : []);
 try {
   for (const visit of ['cold', 'warm', 'warm again']) {

@@ -231,3 +231,25 @@ async fn the_page_api_scores_the_fixture_like_native() {
         bpd * dims
     );
 }
+
+/// The first worker's rehearsal (src/web/rehearsal.rs): it builds its model, draws faces,
+/// and leaves the page API as it was for the real model.
+#[wasm_bindgen_test]
+async fn the_rehearsal_runs_before_the_real_model_on_wasm_cpu() {
+    use realnvp::web::{Backend, Model, Rehearsal};
+
+    let backend = Backend::init(true).await;
+    let mut rehearsal = Rehearsal::new(&backend);
+    for step in 0..3 {
+        if let Err(e) = rehearsal.step().await {
+            panic!(
+                "rehearsal step {step} failed: {:?}",
+                wasm_bindgen::JsValue::from(e)
+            );
+        }
+    }
+    drop(rehearsal);
+    let model = Model::load(&backend, WEIGHTS).expect("fixture weights load");
+    let info = model.info().expect("model info");
+    assert_eq!(field(&info, "imageSize").as_f64(), Some(16.0));
+}

@@ -81,9 +81,11 @@ export function main(full) {
   wireScore(client);
   wireFacePanel(client);
   setStatus('Starting…');
-  // The core test first: the model's workers would compete with it for the cores. (Running it
-  // beside the first worker's downloads was tried: BENCHMARKS.md, "First visit after the changes".)
-  measureCores().then(() => client.start(params.backend));
+  // The first worker starts with the core test and downloads meanwhile, but compiles and
+  // loads nothing until the test is over: that CPU work would compete with the test for the
+  // cores. (With the wasm compiled beside it, the test counted one core of two in some
+  // visits: BENCHMARKS.md, "First visit after the changes".)
+  client.start(params.backend, null, measureCores());
 }
 
 // The weights and side files as the build named them (index.html's list, content-hashed).

@@ -36,6 +36,7 @@ export const REQUEST = Object.freeze({
   FACE: 'face', // score a face given as RGBA, with its bits maps
   EDIT: 'edit', // decode a face's latents moved along the attribute directions, one reply per edit
   CANCEL: 'cancel', // the page no longer wants task `id`: skip what is not started
+  GO: 'go', // the page's core test is over: a held first worker may compile the wasm and start
 });
 
 // Worker -> page.
@@ -196,6 +197,8 @@ export const POOL = Object.freeze({
  * @property {string | null} likeness the face-likeness file's URL
  * @property {BackendChoice} backend
  * @property {string | null} fallbackReason why an earlier WebGPU start was given up
+ * @property {boolean} held the page is testing its cores: download meanwhile, but compile and
+ *   start nothing (CPU work would skew the test) until REQUEST.GO
  */
 
 /**
@@ -227,7 +230,8 @@ export const POOL = Object.freeze({
  * @typedef {DrawTask | PhotoTask | ScoreTask | WarmUpTask | FaceTask | EditTask} Task */
 /** @typedef {Task & { id: number }} TaskRequest */
 /** @typedef {{ type: typeof REQUEST.CANCEL, id: number }} CancelRequest */
-/** @typedef {InitFirstRequest | InitHelperRequest | TaskRequest | CancelRequest} Request */
+/** @typedef {{ type: typeof REQUEST.GO }} GoRequest */
+/** @typedef {InitFirstRequest | InitHelperRequest | TaskRequest | CancelRequest | GoRequest} Request */
 
 // ---- worker -> page (REPLY) --------------------------------------------------------------
 

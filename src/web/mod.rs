@@ -11,6 +11,7 @@ mod attributes;
 mod heatmap;
 mod js;
 mod photo;
+mod rehearsal;
 
 use burn::module::Module;
 use burn::tensor::Device;
@@ -18,6 +19,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 pub use photo::Photo;
+pub use rehearsal::Rehearsal;
 
 use crate::RealNvp;
 use crate::image::rgba;

@@ -2,8 +2,9 @@
 // A worker's start-up (REQUEST.INIT). The first worker picks the backend
 // (web/worker/backend-choice.js), downloads the weights and the wasm module for that backend at
 // once (from its Cache API copy on a second visit: web/worker/asset-cache.js), compiling the
-// wasm as it arrives, says the limits as soon as the wasm runs, starts the backend and, on the
-// CPU, shares the compiled module and the weight bytes so that the helpers start without
+// wasm as it arrives, says the limits as soon as the wasm runs, starts the backend, on the CPU
+// rehearses the model's code while the weights still download (web/worker/rehearsal.js), and
+// shares the compiled module and the weight bytes so that the helpers start without
 // downloading anything (the pool starts as many as it plans, maybe none). A helper
 // instantiates that module and loads its own copy of the model.
 
@@ -12,12 +13,19 @@ import { browserGpu, chooseBackend } from './backend-choice.js';
 import { post, status } from './channel.js';
 import { openAssetCache } from './asset-cache.js';
 import { Progress, compileWasm, download, fetchSideFile } from './download.js';
+import { rehearse } from './rehearsal.js';
 import { state } from './state.js';
 import { describe, instantiate } from './wasm.js';
 import { explainWebgpuFailure } from './webgpu-failure.js';
 
 // Colours in the page's colour bar (the same viridis as the overlay and the CLI's figure).
 const HEATMAP_STOPS = 64;
+
+/** @type {(value?: unknown) => void} */
+let release = () => {};
+const released = new Promise((resolve) => (release = resolve));
+/** REQUEST.GO: a held first worker goes on. */
+export const go = () => release();
 
 /** @param {import('../messages.js').InitFirstRequest | import('../messages.js').InitHelperRequest} msg */
 export function init(msg) {
@@ -26,21 +34,32 @@ export function init(msg) {
 
 /** @param {import('../messages.js').InitFirstRequest} msg */
 async function initFirst(msg) {
-  /** @type {Record<string, number>} */
-  const timings = {};
   const start = performance.now();
+  /** @type {Record<string, number>} workerStartMs: from the worker's creation, its own scripts' download and start */
+  const timings = { workerStartMs: start };
   const cache = await openAssetCache();
   const progress = new Progress();
   status('Downloading the wasm module and the weights…');
   // Every download at once: the weights and side files arrive while the wasm compiles and the
   // backend starts. (A failure is reported where it is awaited, not as an unhandled rejection.)
-  const weightsAsked = download(msg.weights, 'weights', cache, progress);
-  weightsAsked.then(() => (timings.weightsFetchMs = performance.now() - start), () => {});
+  const weightsAsked = download(msg.weights, 'weights', cache, progress, msg.held ? released : Promise.resolve());
+  let weightsArrived = false;
+  weightsAsked.then(
+    () => {
+      timings.weightsFetchMs = performance.now() - start;
+      weightsArrived = true;
+    },
+    () => (weightsArrived = true),
+  );
   const sideFilesAsked = Promise.all([
     fetchSideFile(msg.attributes, 'the attribute file', 'no attribute file for this weight file (add ?attributes=URL)', cache),
     fetchSideFile(msg.likeness, 'the face-likeness file', 'no face-likeness file for this weight file (make one with `realnvp likeness --write`, then add ?likeness=URL)', cache),
   ]);
-  sideFilesAsked.catch(() => {});
+  sideFilesAsked.then(() => (timings.sideFilesMs = performance.now() - start), () => {});
+  if (msg.held) {
+    await released;
+    timings.heldMs = performance.now() - start;
+  }
   // The backend first (JavaScript alone can tell): on the CPU the module without WebGPU, a
   // quarter of the download; where WebGPU is to be tried, the full one (which still falls back
   // to its CPU backend if WebGPU fails to start).
@@ -69,8 +88,13 @@ async function initFirst(msg) {
   timings.backendMs = performance.now() - t;
   post({ type: REPLY.BACKEND, kind, adapter: adapter.name, software: adapter.software, reason, detail });
 
-  t = performance.now();
   status('Downloading the weights…');
+  if (kind === 'cpu') {
+    const rehearsal = await rehearse(wasm, backend, () => weightsArrived);
+    timings.rehearsalMs = rehearsal.ms;
+    timings.rehearsalSteps = rehearsal.steps;
+  }
+  t = performance.now();
   const { bytes: weights, kept: weightsKept } = await weightsAsked;
   const [attributeFile, likenessFile] = await sideFilesAsked;
   timings.weightsWaitMs = performance.now() - t;

@@ -107,12 +107,17 @@ const sizeOf = (r) => (r.headers.get('Content-Encoding') ? 0 : Number(r.headers.
  * @param {string} what the file in words ('weights')
  * @param {Cache | null} cache
  * @param {Progress} progress
+ * @param {Promise<unknown>} keepAfter the copy for the next visit is written after this (the
+ *   page's core test: writing megabytes beside it took a core from it)
  * @returns {Promise<{ bytes: import('../messages.js').Bytes, kept: boolean }>} kept: it came from the Cache API
  */
-export async function download(url, what, cache, progress) {
+export async function download(url, what, cache, progress, keepAfter) {
   const { response, kept } = await open(url, what, cache);
   // Kept in the background, from a second reader of the same body, as the other files are.
-  if (!kept) void keep(cache, url, response.clone());
+  if (!kept) {
+    const copy = response.clone();
+    void keepAfter.then(() => keep(cache, url, copy));
+  }
   const bytes = await readAll(/** @type {ReadableStream<Uint8Array>} */ (response.body), what, sizeOf(response), progress);
   return { bytes, kept };
 }

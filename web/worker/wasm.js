@@ -18,6 +18,7 @@ import { messageOf } from '../errors.js';
 /** @typedef {{ free(): void }} Owned a wasm-bindgen object: its Rust memory goes with free() */
 /** @typedef {Owned & { readonly kind: BackendKind, readonly fallbackReason: string | undefined }} Backend */
 /** @typedef {Owned} Latents */
+/** @typedef {Owned & { step(): Promise<void> }} Rehearsal a smaller model that warms up the code (src/web/rehearsal.rs) */
 /** @typedef {Owned & { next(k: number): Promise<Bytes> }} Faces the RGBA of the next k faces */
 /** @typedef {Owned & { readonly names: string[], how(name: string): string | undefined }} Directions */
 /**
@@ -47,6 +48,7 @@ import { messageOf } from '../errors.js';
  * @property {() => Limits} limits
  * @property {{ init(preferCpu: boolean): Promise<Backend> }} Backend
  * @property {{ load(backend: Backend, bytes: Uint8Array): Model }} Model
+ * @property {new (backend: Backend) => Rehearsal} Rehearsal
  * @property {{ decode(bytes: Uint8Array): Photo, fromRgb(width: number, height: number, rgb: Uint8Array): Photo }} Photo
  * @property {{ load(model: Model, bytes: Uint8Array): Directions }} Directions
  * @property {(values: Floats) => Floats | number[]} heatmapRange [lo, hi] of the values
