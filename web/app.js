@@ -81,10 +81,10 @@ export function main(full) {
   wireScore(client);
   wireFacePanel(client);
   setStatus('Starting…');
-  // The first worker starts with the core test and downloads meanwhile, but compiles and
-  // loads nothing until the test is over: that CPU work would compete with the test for the
-  // cores. (With the wasm compiled beside it, the test counted one core of two in some
-  // visits: BENCHMARKS.md, "First visit after the changes".)
+  // The first worker starts with the core test and asks for its files meanwhile, but reads,
+  // compiles and loads nothing until the test is over: that CPU work would compete with the
+  // test for the cores (beside it the test counted one core of two in Chromium and three of
+  // two in WebKitGTK: BENCHMARKS.md, "First visit after the changes").
   client.start(params.backend, null, measureCores());
 }
 

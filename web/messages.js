@@ -197,8 +197,9 @@ export const POOL = Object.freeze({
  * @property {string | null} likeness the face-likeness file's URL
  * @property {BackendChoice} backend
  * @property {string | null} fallbackReason why an earlier WebGPU start was given up
- * @property {boolean} held the page is testing its cores: download meanwhile, but compile and
- *   start nothing (CPU work would skew the test) until REQUEST.GO
+ * @property {boolean} held the page is testing its cores: ask for the weights and side files
+ *   meanwhile, but read no large body, compile and start nothing (CPU work would skew the
+ *   test) until REQUEST.GO
  */
 
 /**

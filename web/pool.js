@@ -81,8 +81,8 @@ export class WorkerPool {
    * @param {number} options.cores the cores the browser reports (navigator.hardwareConcurrency):
    *   with no core to spare for them, the helpers start after the first worker's first task
    * @param {Promise<unknown> | null} [options.coreTest] the page's core test, while it runs: the first
-   *   worker starts at once and downloads, but compiles nothing (CPU work would skew the test)
-   *   until it ends (REQUEST.GO)
+   *   worker starts at once and asks for its files, but reads and compiles nothing (CPU work
+   *   would skew the test) until it ends (REQUEST.GO)
    * @param {(msg: import('./messages.js').WorkerNotice) => void} options.onWorkers replies about the workers
    * @param {(msg: import('./messages.js').JobNotice) => void} options.onJob replies about a job (the page's id)
    */

@@ -41,7 +41,8 @@ async function initFirst(msg) {
   const progress = new Progress();
   status('Downloading the wasm module and the weights…');
   // Every download at once: the weights and side files arrive while the wasm compiles and the
-  // backend starts. (A failure is reported where it is awaited, not as an unhandled rejection.)
+  // backend starts; a held worker reads the weights only after the page's core test (GO).
+  // (A failure is reported where it is awaited, not as an unhandled rejection.)
   const weightsAsked = download(msg.weights, 'weights', cache, progress, msg.held ? released : Promise.resolve());
   let weightsArrived = false;
   weightsAsked.then(
