@@ -81,11 +81,11 @@ export function main(full) {
   wireScore(client);
   wireFacePanel(client);
   setStatus('Starting…');
-  // The first worker starts with the core test and asks for its files meanwhile, but reads,
-  // compiles and loads nothing until the test is over: that CPU work would compete with the
-  // test for the cores (beside it the test counted one core of two in Chromium and three of
-  // two in WebKitGTK: BENCHMARKS.md, "First visit after the changes").
-  client.start(params.backend, null, measureCores());
+  // The core test first: the model's workers would compete with it for the cores. (Starting
+  // the first worker beside it, even held from reading its downloads (WorkerPool's coreTest),
+  // made WebKitGTK's test count three cores of two in fresh-clone test runs: BENCHMARKS.md,
+  // "First visit after the changes".)
+  measureCores().then(() => client.start(params.backend));
 }
 
 // The weights and side files as the build named them (index.html's list, content-hashed).
