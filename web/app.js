@@ -82,9 +82,9 @@ export function main(full) {
   wireFacePanel(client);
   setStatus('Starting…');
   // The core test first: the model's workers would compete with it for the cores. (Starting
-  // the first worker beside it, even held from reading its downloads (WorkerPool's coreTest),
-  // made WebKitGTK's test count three cores of two in fresh-clone test runs: BENCHMARKS.md,
-  // "First visit after the changes".)
+  // the first worker beside it, even held from reading its downloads, made WebKitGTK's test
+  // count three cores of two in fresh-clone test runs: BENCHMARKS.md, "First visit after the
+  // changes".)
   measureCores().then(() => client.start(params.backend));
 }
 

@@ -72,9 +72,8 @@ export class ModelClient {
    * (Re)starts the workers.
    * @param {import('./messages.js').BackendChoice} backend
    * @param {string | null} [fallbackReason] why an earlier WebGPU start was given up
-   * @param {Promise<unknown> | null} [coreTest] the page's core test while it runs (WorkerPool)
    */
-  start(backend, fallbackReason = null, coreTest = null) {
+  start(backend, fallbackReason = null) {
     this.stop();
     this.backendChoice = backend;
     const pool = new WorkerPool({
@@ -86,7 +85,6 @@ export class ModelClient {
       fallbackReason,
       cpuWorkers: this.cpuWorkers,
       cores: navigator.hardwareConcurrency || 1,
-      coreTest,
       onWorkers: (msg) => {
         if (pool === this.pool) this.onWorkers(msg);
       },

@@ -36,7 +36,6 @@ export const REQUEST = Object.freeze({
   FACE: 'face', // score a face given as RGBA, with its bits maps
   EDIT: 'edit', // decode a face's latents moved along the attribute directions, one reply per edit
   CANCEL: 'cancel', // the page no longer wants task `id`: skip what is not started
-  GO: 'go', // the page's core test is over: a held first worker may compile the wasm and start
 });
 
 // Worker -> page.
@@ -197,9 +196,6 @@ export const POOL = Object.freeze({
  * @property {string | null} likeness the face-likeness file's URL
  * @property {BackendChoice} backend
  * @property {string | null} fallbackReason why an earlier WebGPU start was given up
- * @property {boolean} held the page is testing its cores: ask for the weights and side files
- *   meanwhile, but read no large body, compile and start nothing (CPU work would skew the
- *   test) until REQUEST.GO
  */
 
 /**
@@ -231,8 +227,7 @@ export const POOL = Object.freeze({
  * @typedef {DrawTask | PhotoTask | ScoreTask | WarmUpTask | FaceTask | EditTask} Task */
 /** @typedef {Task & { id: number }} TaskRequest */
 /** @typedef {{ type: typeof REQUEST.CANCEL, id: number }} CancelRequest */
-/** @typedef {{ type: typeof REQUEST.GO }} GoRequest */
-/** @typedef {InitFirstRequest | InitHelperRequest | TaskRequest | CancelRequest | GoRequest} Request */
+/** @typedef {InitFirstRequest | InitHelperRequest | TaskRequest | CancelRequest} Request */
 
 // ---- worker -> page (REPLY) --------------------------------------------------------------
 

@@ -80,13 +80,10 @@ export class WorkerPool {
    *   CPU; null until the page knows (setCpuWorkers, on REPLY.LIMITS)
    * @param {number} options.cores the cores the browser reports (navigator.hardwareConcurrency):
    *   with no core to spare for them, the helpers start after the first worker's first task
-   * @param {Promise<unknown> | null} [options.coreTest] the page's core test, while it runs: the first
-   *   worker starts at once and asks for its files, but reads and compiles nothing (CPU work
-   *   would skew the test) until it ends (REQUEST.GO)
    * @param {(msg: import('./messages.js').WorkerNotice) => void} options.onWorkers replies about the workers
    * @param {(msg: import('./messages.js').JobNotice) => void} options.onJob replies about a job (the page's id)
    */
-  constructor({ urls, weights, attributes, likeness, backend, fallbackReason, cpuWorkers, cores, coreTest = null, onWorkers, onJob }) {
+  constructor({ urls, weights, attributes, likeness, backend, fallbackReason, cpuWorkers, cores, onWorkers, onJob }) {
     this.urls = urls;
     this.cpuWorkers = cpuWorkers;
     this.cores = cores;
@@ -116,9 +113,7 @@ export class WorkerPool {
     /** @type {{ version: number, bytes: ArrayBuffer } | null} the last photo uploaded for scoring */
     this.scorePhoto = null;
     this.closed = false;
-    const first = this.spawn({ type: REQUEST.INIT, backend, fallbackReason, weights, attributes, likeness, held: coreTest !== null, ...urls }, true);
-    const go = () => first.worker.postMessage({ type: REQUEST.GO });
-    coreTest?.then(go, go);
+    this.spawn({ type: REQUEST.INIT, backend, fallbackReason, weights, attributes, likeness, ...urls }, true);
   }
 
   /** @param {number} count CPU workers to run (web/worker-plan.js), known once the limits are */
@@ -201,7 +196,6 @@ export class WorkerPool {
   /**
    * @param {import('./messages.js').InitFirstRequest | import('./messages.js').InitHelperRequest} init
    * @param {boolean} first
-   * @returns {Member}
    */
   spawn(init, first) {
     const worker = new Worker(new URL('worker.js', import.meta.url), { type: 'module' });
@@ -214,7 +208,6 @@ export class WorkerPool {
       this.onFatal(member, { type: REPLY.FATAL, message: event.message || 'the worker crashed', gpuBroken: this.kind === 'webgpu' });
     };
     worker.postMessage(init);
-    return member;
   }
 
   /**

@@ -10,7 +10,7 @@
 // its next step.
 
 import { REPLY, REQUEST } from './messages.js';
-import { go, init } from './worker/boot.js';
+import { init } from './worker/boot.js';
 import { post, scope } from './worker/channel.js';
 import { warmUp } from './worker/self-check.js';
 import { state } from './worker/state.js';
@@ -43,10 +43,6 @@ scope.onmessage = async (/** @type {MessageEvent<import('./messages.js').Request
   const msg = event.data;
   if (msg.type === REQUEST.CANCEL) {
     state.cancelled.add(msg.id);
-    return;
-  }
-  if (msg.type === REQUEST.GO) {
-    go();
     return;
   }
   if (msg.type === REQUEST.INIT) {

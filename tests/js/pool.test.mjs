@@ -61,28 +61,8 @@ describe('WorkerPool start-up', () => {
     assert.ok(started[0].url.endsWith('/web/worker.js'), started[0].url);
     assert.deepEqual(started[0].options, { type: 'module' });
     assert.deepEqual(started[0].sent, [{
-      type: REQUEST.INIT, backend: 'webgpu', fallbackReason: null, weights: 'w.safetensors', attributes: null, likeness: 'l.json', held: false, glue: 'glue.js', wasm: 'module.wasm', cpuGlue: 'cpu-glue.js', cpuWasm: 'cpu-module.wasm',
+      type: REQUEST.INIT, backend: 'webgpu', fallbackReason: null, weights: 'w.safetensors', attributes: null, likeness: 'l.json', glue: 'glue.js', wasm: 'module.wasm', cpuGlue: 'cpu-glue.js', cpuWasm: 'cpu-module.wasm',
     }]);
-  });
-
-  test('during the core test the first worker starts held, and goes on when the test ends, passed or failed', async () => {
-    for (const outcome of ['passes', 'fails']) {
-      started = [];
-      /** @type {(v?: unknown) => void} */
-      let end = () => {};
-      const coreTest = new Promise((resolve, reject) => (end = outcome === 'passes' ? resolve : reject));
-      new WorkerPool({
-        urls: URLS, weights: 'w.safetensors', attributes: null, likeness: null, backend: 'auto', fallbackReason: null, cpuWorkers: null, cores: 2, coreTest,
-        onWorkers: () => {}, onJob: () => {},
-      });
-      assert.equal(started.length, 1, 'the worker starts with the test, not after it');
-      assert.deepEqual(started[0].sent.map((m) => [m.type, m.held]), [[REQUEST.INIT, true]]);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      assert.equal(started[0].sent.length, 1, `no ${REQUEST.GO} while the test runs`);
-      end(new Error('the test failed'));
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      assert.deepEqual(started[0].sent.map((m) => m.type), [REQUEST.INIT, REQUEST.GO], `the test ${outcome}`);
-    }
   });
 
   test('the backend cannot start before the page has said how many CPU workers to run', () => {

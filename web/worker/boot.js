@@ -21,12 +21,6 @@ import { explainWebgpuFailure } from './webgpu-failure.js';
 // Colours in the page's colour bar (the same viridis as the overlay and the CLI's figure).
 const HEATMAP_STOPS = 64;
 
-/** @type {(value?: unknown) => void} */
-let release = () => {};
-const released = new Promise((resolve) => (release = resolve));
-/** REQUEST.GO: a held first worker goes on. */
-export const go = () => release();
-
 /** @param {import('../messages.js').InitFirstRequest | import('../messages.js').InitHelperRequest} msg */
 export function init(msg) {
   return 'module' in msg ? initHelper(msg) : initFirst(msg);
@@ -41,9 +35,8 @@ async function initFirst(msg) {
   const progress = new Progress();
   status('Downloading the wasm module and the weights…');
   // Every download at once: the weights and side files arrive while the wasm compiles and the
-  // backend starts; a held worker reads the weights only after the page's core test (GO).
-  // (A failure is reported where it is awaited, not as an unhandled rejection.)
-  const weightsAsked = download(msg.weights, 'weights', cache, progress, msg.held ? released : Promise.resolve());
+  // backend starts. (A failure is reported where it is awaited, not as an unhandled rejection.)
+  const weightsAsked = download(msg.weights, 'weights', cache, progress);
   let weightsArrived = false;
   weightsAsked.then(
     () => {
@@ -57,10 +50,6 @@ async function initFirst(msg) {
     fetchSideFile(msg.likeness, 'the face-likeness file', 'no face-likeness file for this weight file (make one with `realnvp likeness --write`, then add ?likeness=URL)', cache),
   ]);
   sideFilesAsked.then(() => (timings.sideFilesMs = performance.now() - start), () => {});
-  if (msg.held) {
-    await released;
-    timings.heldMs = performance.now() - start;
-  }
   // The backend first (JavaScript alone can tell): on the CPU the module without WebGPU, a
   // quarter of the download; where WebGPU is to be tried, the full one (which still falls back
   // to its CPU backend if WebGPU fails to start).

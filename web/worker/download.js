@@ -107,14 +107,10 @@ const sizeOf = (r) => (r.headers.get('Content-Encoding') ? 0 : Number(r.headers.
  * @param {string} what the file in words ('weights')
  * @param {Cache | null} cache
  * @param {Progress} progress
- * @param {Promise<unknown>} readAfter the body is read, and kept for the next visit, only after
- *   this (the page's core test: reading and writing megabytes beside it skewed its count; until
- *   then the bytes wait in the network's buffers, a head start on a slow link)
  * @returns {Promise<{ bytes: import('../messages.js').Bytes, kept: boolean }>} kept: it came from the Cache API
  */
-export async function download(url, what, cache, progress, readAfter) {
+export async function download(url, what, cache, progress) {
   const { response, kept } = await open(url, what, cache);
-  await readAfter;
   // Kept in the background, from a second reader of the same body, as the other files are.
   if (!kept) void keep(cache, url, response.clone());
   const bytes = await readAll(/** @type {ReadableStream<Uint8Array>} */ (response.body), what, sizeOf(response), progress);
