@@ -15,7 +15,7 @@
 
 import { join } from 'node:path';
 import { launch, metrics, waitFirstFace, waitReady } from '../tests/e2e/harness.mjs';
-import { serve } from './serve.mjs';
+import { parseLink, serve } from './serve.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -33,14 +33,6 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-
-/** '20:40' -> 20 Mbit/s after 40 ms; 'none' -> unthrottled. */
-function parseLink(spec) {
-  if (spec === 'none') return null;
-  const [mbit, ms] = spec.split(':').map(Number);
-  if (!(mbit > 0) || !(ms >= 0)) throw new Error(`--links: "${spec}" is not MBIT:MS or none`);
-  return { bitsPerSecond: mbit * 1e6, latencyMs: ms };
-}
 
 // One visit in `context`: ms from navigation to the first face drawn, to the first grid, to
 // ready, and the bytes the server sent meanwhile.
@@ -69,7 +61,7 @@ async function visit(context, url, sent) {
 
 const rows = [];
 for (const spec of LINKS) {
-  const link = parseLink(spec);
+  const link = parseLink(spec, '--links');
   const sent = { bytes: 0, requests: 0 };
   const { server, url } = await serve('dist', 0, '127.0.0.1', {
     link,

@@ -58,6 +58,19 @@ function inside(root, rel) {
   return path === root || path.startsWith(root + sep) ? path : null;
 }
 
+/**
+ * A `link` from the scripts' MBIT:MS spelling: '20:40' -> 20 Mbit/s after 40 ms; 'none' ->
+ * null (unthrottled). `flag` names the option in the error.
+ * @param {string} spec
+ * @param {string} flag
+ */
+export function parseLink(spec, flag) {
+  if (spec === 'none') return null;
+  const [mbit, ms] = spec.split(':').map(Number);
+  if (!(mbit > 0) || !(ms >= 0)) throw new Error(`${flag}: "${spec}" is not MBIT:MS or none`);
+  return { bitsPerSecond: mbit * 1e6, latencyMs: ms };
+}
+
 export function serve(dir, port = 8080, host = '127.0.0.1', { isolated = false, mounts = {}, link = null, onSent = null, plainHost = false } = {}) {
   const root = resolve(dir);
   // Longest prefix first, so '/a/b/' wins over '/a/'.

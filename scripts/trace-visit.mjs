@@ -13,7 +13,7 @@
 // The first-face test is the harness's (waitFirstFace), as in scripts/bench-first-visit.mjs, which gives the medians.
 
 import { launch, metrics, waitFirstFace, waitReady } from '../tests/e2e/harness.mjs';
-import { serve } from './serve.mjs';
+import { parseLink, serve } from './serve.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name) => {
@@ -25,9 +25,7 @@ const FLAG = opt('flag');
 const LINK = opt('link');
 const TIMEOUT = 10 * 60_000;
 
-const [mbit, latencyMs] = (LINK ?? '').split(':').map(Number);
-if (LINK && !(mbit > 0 && latencyMs >= 0)) throw new Error(`--link: "${LINK}" is not MBIT:MS`);
-const link = LINK ? { bitsPerSecond: mbit * 1e6, latencyMs } : null;
+const link = parseLink(LINK ?? 'none', '--link');
 const { server, url } = await serve('dist', 0, '127.0.0.1', { link });
 const context = await launch(FLAG ? [FLAG] : []);
 try {
